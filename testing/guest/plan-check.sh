@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0
+# The check plan: load wsheap, run KUnit (where the kernel has it) and every
+# user-space test, unload, and scan for leaks (where kmemleak is built in).
+. /lib.sh
+uname -a
+[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+step insmod:wsheap insmod /modules/wsheap.ko
+if [ -e /modules/wsheap_kunit.ko ]; then
+	dmesg -c >/dev/null
+	step insmod:wsheap_kunit insmod /modules/wsheap_kunit.ko
+	begin ktap
+	dmesg
+	end ktap 0
+	step rmmod:wsheap_kunit rmmod wsheap_kunit
+fi
+run_user_tests
+step rmmod:wsheap rmmod wsheap
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	step kmemleak kmemleak_scan
+fi

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * wsheap: arena heaps in kernel memory, mapped into user space.
+ *
+ * The one ABI contract between wsheap.ko and user space.  Every struct is a
+ * fixed layout of __u64/__u32 with explicit padding.  The kernel takes a
+ * struct's size from the command (_IOC_SIZE): a larger struct is accepted
+ * only if the bytes it adds are zero (E2BIG otherwise), so new fields can be
+ * appended.  Unknown flags and non-zero reserved fields fail with EINVAL;
+ * unknown commands with ENOTTY.
+ *
+ * Mapping: CREATE returns mmap_offset.  A heap's bytes [off, off + len) are
+ * mapped with mmap(NULL, len, prot, MAP_SHARED, fd, mmap_offset + off) where
+ * off is page aligned; the window may cover at most WSHEAP_SPAN bytes.
+ * Touching a page beyond what the heap has committed raises SIGBUS.
+ */
+#ifndef _UAPI_WSHEAP_IOCTL_H
+#define _UAPI_WSHEAP_IOCTL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define WSHEAP_DEVICE		"/dev/wsheap"
+#define WSHEAP_ABI_VERSION	1
+
+/* Each heap's offsets live in [0, WSHEAP_SPAN): 1 TiB. */
+#define WSHEAP_SPAN_SHIFT	40
+#define WSHEAP_SPAN		(1ULL << WSHEAP_SPAN_SHIFT)
+
+/* Alignment of ALLOC when align is 0, and the largest accepted. */
+#define WSHEAP_DEFAULT_ALIGN	8ULL
+#define WSHEAP_MAX_ALIGN	(1ULL << 30)
+
+/* CREATE flags */
+/* Allocate (and zero) pages at ALLOC, so faults never fail for memory. */
+#define WSHEAP_CREATE_POPULATE		(1U << 0)
+/* Zero the pages a RESET keeps, so no byte survives a reset. */
+#define WSHEAP_CREATE_ZERO_ON_RESET	(1U << 1)
+#define WSHEAP_CREATE_FLAGS	(WSHEAP_CREATE_POPULATE | \
+				 WSHEAP_CREATE_ZERO_ON_RESET)
+
+/**
+ * struct wsheap_create - WSHEAP_IOC_CREATE: make a heap in this context
+ * @max_size: in: quota, the most the sizes passed to ALLOC may add up to
+ *	between resets; any value, 0 and ~0 included
+ * @trim_size: in: bytes of committed memory a RESET keeps (page rounded)
+ * @flags: in: WSHEAP_CREATE_*
+ * @handle: out: the heap's handle in this context (never 0)
+ * @mmap_offset: out: the mmap() offset of the heap's byte 0
+ * @mmap_span: out: bytes that can be mapped from @mmap_offset
+ * @reserved: must be zero
+ */
+struct wsheap_create {
+	__u64 max_size;
+	__u64 trim_size;
+	__u32 flags;
+	__u32 handle;
+	__u64 mmap_offset;
+	__u64 mmap_span;
+	__u64 reserved[3];
+};
+
+/**
+ * struct wsheap_alloc - WSHEAP_IOC_ALLOC: carve a block from a heap
+ * @handle: in: the heap
+ * @flags: in: must be zero
+ * @size: in: bytes; 0 is allowed and uses no quota
+ * @align: in: a power of two up to WSHEAP_MAX_ALIGN, or 0 for
+ *	WSHEAP_DEFAULT_ALIGN
+ * @offset: out: the block's offset in the heap (add mmap_offset to map it)
+ * @generation: out: the heap's generation, which the block belongs to
+ * @reserved: must be zero
+ */
+struct wsheap_alloc {
+	__u32 handle;
+	__u32 flags;
+	__u64 size;
+	__u64 align;
+	__u64 offset;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+/**
+ * struct wsheap_reset - WSHEAP_IOC_RESET: release every allocation at once
+ * @handle: in: the heap
+ * @flags: in: must be zero
+ * @generation: out: the heap's generation after the reset
+ * @reserved: must be zero
+ */
+struct wsheap_reset {
+	__u32 handle;
+	__u32 flags;
+	__u64 generation;
+	__u64 reserved[2];
+};
+
+/**
+ * struct wsheap_destroy - WSHEAP_IOC_DESTROY: free a heap and its handle
+ * @handle: in: the heap
+ * @flags: in: must be zero
+ * @reserved: must be zero
+ */
+struct wsheap_destroy {
+	__u32 handle;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct wsheap_info - WSHEAP_IOC_INFO: a heap's sizes and counters
+ * @handle: in: the heap
+ * @flags: out: the creation flags
+ * @max_size: out: as created
+ * @trim_size: out: as created
+ * @requested: out: sum of ALLOC sizes since creation or the last reset
+ * @committed: out: bytes the heap backs, page rounded (its actual size)
+ * @resident: out: bytes of pages present now
+ * @cursor: out: the offset where the next block starts before alignment
+ * @generation: out: number of resets so far
+ * @reserved: must be zero
+ */
+struct wsheap_info {
+	__u32 handle;
+	__u32 flags;
+	__u64 max_size;
+	__u64 trim_size;
+	__u64 requested;
+	__u64 committed;
+	__u64 resident;
+	__u64 cursor;
+	__u64 generation;
+	__u64 reserved[4];
+};
+
+/**
+ * struct wsheap_version - WSHEAP_IOC_VERSION: what this module speaks
+ * @abi: out: WSHEAP_ABI_VERSION
+ * @page_size: out: the granule of mmap, commit and trim
+ * @create_flags: out: the CREATE flags this module accepts
+ * @pad: zero
+ * @span: out: WSHEAP_SPAN
+ * @reserved: must be zero
+ */
+struct wsheap_version {
+	__u32 abi;
+	__u32 page_size;
+	__u32 create_flags;
+	__u32 pad;
+	__u64 span;
+	__u64 reserved[2];
+};
+
+#define WSHEAP_IOC_MAGIC	0xB9
+
+#define WSHEAP_IOC_CREATE	_IOWR(WSHEAP_IOC_MAGIC, 0x00, struct wsheap_create)
+#define WSHEAP_IOC_ALLOC	_IOWR(WSHEAP_IOC_MAGIC, 0x01, struct wsheap_alloc)
+#define WSHEAP_IOC_RESET	_IOWR(WSHEAP_IOC_MAGIC, 0x02, struct wsheap_reset)
+#define WSHEAP_IOC_DESTROY	_IOW(WSHEAP_IOC_MAGIC, 0x03, struct wsheap_destroy)
+#define WSHEAP_IOC_INFO		_IOWR(WSHEAP_IOC_MAGIC, 0x04, struct wsheap_info)
+#define WSHEAP_IOC_VERSION	_IOR(WSHEAP_IOC_MAGIC, 0x05, struct wsheap_version)
+
+#endif /* _UAPI_WSHEAP_IOCTL_H */

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page store of a heap and how its pages reach user space.
+ *
+ * Every heap gets a file on a private pseudo filesystem, so it has an inode
+ * and an address space of its own: unmap_mapping_range() on it zaps exactly
+ * this heap's pages in every process, which the shared inode of
+ * anon_inode_getfile() could not do.  Mappings made through /dev/wsheap are
+ * moved onto that file (vma_set_file(), as dma_buf_mmap() does).
+ *
+ * Pages are order-0, zeroed when allocated, charged to the heap creator's
+ * memory cgroup, and installed on fault with vmf_insert_page().
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/highmem.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/mm.h>
+#include <kunit/visibility.h>
+
+#include "wsheap_internal.h"
+
+#define WSHEAP_FS_MAGIC	0x77736870	/* "wshp" */
+
+static struct vfsmount *wsheap_mnt;
+
+static int wsheap_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, WSHEAP_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type wsheap_fs_type = {
+	.name = "wsheap",
+	.init_fs_context = wsheap_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+/**
+ * wsheap_store_get_page() - the page at an index, allocated if missing
+ * @heap: the heap
+ * @index: page index below committed_pages
+ *
+ * Caller holds @heap->inval_sem or @heap->lock, which keep the page from
+ * being freed.  Racing callers agree on one page.
+ *
+ * Return: the page, or an ERR_PTR().
+ */
+struct page *wsheap_store_get_page(struct wsheap_heap *heap, pgoff_t index)
+{
+	struct mem_cgroup *old_memcg;
+	struct page *page, *old = NULL;
+
+	page = xa_load(&heap->pages, index);
+	if (page)
+		return page;
+
+	old_memcg = set_active_memcg(heap->memcg);
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+	if (page)
+		old = xa_cmpxchg(&heap->pages, index, NULL, page,
+				 GFP_KERNEL_ACCOUNT);
+	set_active_memcg(old_memcg);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	if (old) {
+		__free_page(page);
+		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
+	}
+	atomic_long_inc(&heap->resident);
+	return page;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_store_get_page);
+
+/* Free the pages at index >= @from; nothing may map them any more. */
+static void wsheap_store_free_from(struct wsheap_heap *heap, pgoff_t from)
+{
+	struct page *page;
+	unsigned long index;
+
+	xa_for_each_start(&heap->pages, index, page, from) {
+		xa_erase(&heap->pages, index);
+		atomic_long_dec(&heap->resident);
+		put_page(page);
+	}
+}
+
+/**
+ * wsheap_store_populate() - allocate the pages of a range now
+ * @heap: the heap, with @heap->lock held
+ * @start: first page index
+ * @end: page index past the range
+ *
+ * Return: 0, or -ENOMEM with the range's new pages freed again.
+ */
+int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
+			  pgoff_t end)
+{
+	pgoff_t index;
+	struct page *page;
+
+	lockdep_assert_held(&heap->lock);
+	for (index = start; index < end; index++) {
+		page = wsheap_store_get_page(heap, index);
+		if (IS_ERR(page)) {
+			/* Nothing maps pages beyond committed_pages yet. */
+			wsheap_store_free_from(heap, start);
+			return PTR_ERR(page);
+		}
+		if (fatal_signal_pending(current)) {
+			wsheap_store_free_from(heap, start);
+			return -EINTR;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * wsheap_store_release() - unmap and free the pages from an index on
+ * @heap: the heap, with @heap->inval_sem held for writing and @heap->lock
+ * @from: first page index to give back
+ *
+ * Zap before free: once this returns, no process can reach those pages.
+ */
+void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from)
+{
+	lockdep_assert_held_write(&heap->inval_sem);
+	lockdep_assert_held(&heap->lock);
+
+	unmap_mapping_range(heap->mapping, (loff_t)from << PAGE_SHIFT, 0, 1);
+	wsheap_store_free_from(heap, from);
+}
+
+/**
+ * wsheap_store_zero() - zero the present pages below an index
+ * @heap: the heap, with @heap->lock held
+ * @end: page index past the range
+ */
+void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end)
+{
+	struct page *page;
+	unsigned long index;
+
+	lockdep_assert_held(&heap->lock);
+	if (!end)
+		return;
+	xa_for_each_range(&heap->pages, index, page, 0, end - 1) {
+		clear_highpage(page);
+		cond_resched();
+	}
+}
+
+static vm_fault_t wsheap_vm_fault(struct vm_fault *vmf)
+{
+	struct wsheap_heap *heap = vmf->vma->vm_file->private_data;
+	struct page *page;
+	vm_fault_t ret;
+
+	down_read(&heap->inval_sem);
+	if (vmf->pgoff >= smp_load_acquire(&heap->committed_pages)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	/*
+	 * Out of memory is SIGBUS, not VM_FAULT_OOM: a lazy heap must not
+	 * trigger the global OOM killer.  POPULATE heaps never allocate here.
+	 */
+	page = wsheap_store_get_page(heap, vmf->pgoff);
+	if (IS_ERR(page))
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_page(vmf->vma, vmf->address, page);
+out:
+	up_read(&heap->inval_sem);
+	return ret;
+}
+
+static const struct vm_operations_struct wsheap_vm_ops = {
+	.fault = wsheap_vm_fault,
+};
+
+/**
+ * wsheap_store_mmap() - set up a mapping of a heap's file
+ * @heap: the heap; @vma->vm_file is (or is about to be) its file
+ * @vma: the mapping, with vm_pgoff relative to the heap's byte 0
+ *
+ * Return: 0, or -EINVAL for a private mapping or one beyond WSHEAP_SPAN.
+ */
+int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff > WSHEAP_SPAN_PAGES ||
+	    vma_pages(vma) > WSHEAP_SPAN_PAGES - vma->vm_pgoff)
+		return -EINVAL;
+
+	/* MIXEDMAP for vmf_insert_page(); DONTEXPAND refuses growing mremap. */
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &wsheap_vm_ops;
+	return 0;
+}
+
+static int wsheap_heap_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return wsheap_store_mmap(file->private_data, vma);
+}
+
+static int wsheap_heap_file_release(struct inode *inode, struct file *file)
+{
+	wsheap_heap_free(file->private_data);
+	return 0;
+}
+
+static const struct file_operations wsheap_heap_fops = {
+	.owner = THIS_MODULE,
+	.mmap = wsheap_heap_file_mmap,
+	.release = wsheap_heap_file_release,
+};
+
+/**
+ * wsheap_store_file() - make the file and inode that anchor a heap
+ * @heap: the heap, which the file's ->release() frees
+ *
+ * Return: the file with one reference, or an ERR_PTR().
+ */
+struct file *wsheap_store_file(struct wsheap_heap *heap)
+{
+	struct inode *inode;
+	struct file *file;
+
+	/* __fput() drops a module reference for fops with an owner. */
+	if (!try_module_get(wsheap_heap_fops.owner))
+		return ERR_PTR(-ENOENT);
+
+	inode = alloc_anon_inode(wsheap_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		file = ERR_CAST(inode);
+		goto err_module;
+	}
+	inode->i_size = WSHEAP_SPAN;
+	file = alloc_file_pseudo(inode, wsheap_mnt, "wsheap", O_RDWR,
+				 &wsheap_heap_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		goto err_module;
+	}
+	file->private_data = heap;
+	return file;
+
+err_module:
+	module_put(wsheap_heap_fops.owner);
+	return file;
+}
+
+/**
+ * wsheap_store_init() - mount the pseudo filesystem heap files live on
+ *
+ * Return: 0 or a negative errno.
+ */
+int wsheap_store_init(void)
+{
+	wsheap_mnt = kern_mount(&wsheap_fs_type);
+	return PTR_ERR_OR_ZERO(wsheap_mnt);
+}
+
+/**
+ * wsheap_store_exit() - unmount it; no heap file can exist any more
+ */
+void wsheap_store_exit(void)
+{
+	kern_unmount(wsheap_mnt);
+}

@@ -17,7 +17,8 @@
 #include "wsheap_internal.h"
 
 /* Bytes committed by every heap of every context. */
-static atomic64_t wsheap_committed_total = ATOMIC64_INIT(0);
+atomic64_t wsheap_committed_total = ATOMIC64_INIT(0);
+EXPORT_SYMBOL_IF_KUNIT(wsheap_committed_total);
 
 /**
  * wsheap_trim_pages() - pages a reset keeps for a trim size

@@ -40,7 +40,7 @@ struct vm_area_struct;
  */
 struct wsheap_context {
 	struct kref ref;
-	struct mutex lock;
+	struct mutex lock;		/* handle creation and removal */
 	struct xarray handles;
 	u32 next_handle;
 	unsigned int nr_heaps;
@@ -74,7 +74,7 @@ struct wsheap_heap {
 	struct wsheap_context *owner;
 	struct mem_cgroup *memcg;
 	struct rw_semaphore inval_sem;
-	struct mutex lock;
+	struct mutex lock;		/* the allocator state below */
 	u64 max_size;
 	u64 trim_size;
 	u32 flags;
@@ -106,6 +106,7 @@ int wsheap_cmd_destroy(struct wsheap_context *ctx,
 int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args);
 
 /* wsheap_heap.c: the heap object and its bump allocator */
+extern atomic64_t wsheap_committed_total;
 struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 				       u64 max_size, u64 trim_size, u32 flags);
 void wsheap_heap_get(struct wsheap_heap *heap);

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "wsheap_internal.h"
 
@@ -22,6 +23,7 @@ module_param_named(max_heaps_per_context, wsheap_max_heaps_per_context,
 		   uint, 0644);
 MODULE_PARM_DESC(max_heaps_per_context,
 		 "Heaps one open of /dev/wsheap may hold (EMFILE beyond)");
+EXPORT_SYMBOL_IF_KUNIT(wsheap_max_heaps_per_context);
 
 /* 0 at load time means the machine's RAM. */
 unsigned long long wsheap_max_bytes_per_context;
@@ -29,34 +31,65 @@ module_param_named(max_bytes_per_context, wsheap_max_bytes_per_context,
 		   ullong, 0644);
 MODULE_PARM_DESC(max_bytes_per_context,
 		 "Bytes the heaps of one context may commit (EDQUOT beyond)");
+EXPORT_SYMBOL_IF_KUNIT(wsheap_max_bytes_per_context);
 
 unsigned long long wsheap_max_bytes_total;
 module_param_named(max_bytes_total, wsheap_max_bytes_total, ullong, 0644);
 MODULE_PARM_DESC(max_bytes_total,
 		 "Bytes all heaps may commit (ENOMEM beyond)");
+EXPORT_SYMBOL_IF_KUNIT(wsheap_max_bytes_total);
 
-static int wsheap_cmd_version(struct wsheap_context *ctx, void *data)
+/* Large enough for every argument struct. */
+union wsheap_ioctl_args {
+	struct wsheap_create create;
+	struct wsheap_alloc alloc;
+	struct wsheap_reset reset;
+	struct wsheap_destroy destroy;
+	struct wsheap_info info;
+	struct wsheap_version version;
+};
+
+static int wsheap_ioctl_create(struct wsheap_context *ctx,
+			       union wsheap_ioctl_args *args)
 {
-	struct wsheap_version *args = data;
+	return wsheap_cmd_create(ctx, &args->create);
+}
 
-	args->abi = WSHEAP_ABI_VERSION;
-	args->page_size = PAGE_SIZE;
-	args->create_flags = WSHEAP_CREATE_FLAGS;
-	args->span = WSHEAP_SPAN;
+static int wsheap_ioctl_alloc(struct wsheap_context *ctx,
+			      union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_alloc(ctx, &args->alloc);
+}
+
+static int wsheap_ioctl_reset(struct wsheap_context *ctx,
+			      union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_reset(ctx, &args->reset);
+}
+
+static int wsheap_ioctl_destroy(struct wsheap_context *ctx,
+				union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_destroy(ctx, &args->destroy);
+}
+
+static int wsheap_ioctl_info(struct wsheap_context *ctx,
+			     union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_info(ctx, &args->info);
+}
+
+static int wsheap_ioctl_version(struct wsheap_context *ctx,
+				union wsheap_ioctl_args *args)
+{
+	struct wsheap_version *ver = &args->version;
+
+	ver->abi = WSHEAP_ABI_VERSION;
+	ver->page_size = PAGE_SIZE;
+	ver->create_flags = WSHEAP_CREATE_FLAGS;
+	ver->span = WSHEAP_SPAN;
 	return 0;
 }
-
-/* Adapters from the untyped dispatch table to the typed commands. */
-#define WSHEAP_CMD(name, type)						\
-static int wsheap_ioctl_##name(struct wsheap_context *ctx, void *data)	\
-{									\
-	return wsheap_cmd_##name(ctx, (type *)data);			\
-}
-WSHEAP_CMD(create, struct wsheap_create)
-WSHEAP_CMD(alloc, struct wsheap_alloc)
-WSHEAP_CMD(reset, struct wsheap_reset)
-WSHEAP_CMD(destroy, struct wsheap_destroy)
-WSHEAP_CMD(info, struct wsheap_info)
 
 /**
  * struct wsheap_ioctl_desc - one command of the dispatch table
@@ -67,34 +100,28 @@ WSHEAP_CMD(info, struct wsheap_info)
 struct wsheap_ioctl_desc {
 	unsigned int cmd;
 	unsigned int min_size;
-	int (*fn)(struct wsheap_context *ctx, void *data);
+	int (*fn)(struct wsheap_context *ctx, union wsheap_ioctl_args *args);
 };
-
-#define WSHEAP_IOCTL(ioc, type, func) \
-	[_IOC_NR(ioc)] = { ioc, sizeof(type), func }
 
 static const struct wsheap_ioctl_desc wsheap_ioctls[] = {
-	WSHEAP_IOCTL(WSHEAP_IOC_CREATE, struct wsheap_create,
-		     wsheap_ioctl_create),
-	WSHEAP_IOCTL(WSHEAP_IOC_ALLOC, struct wsheap_alloc,
-		     wsheap_ioctl_alloc),
-	WSHEAP_IOCTL(WSHEAP_IOC_RESET, struct wsheap_reset,
-		     wsheap_ioctl_reset),
-	WSHEAP_IOCTL(WSHEAP_IOC_DESTROY, struct wsheap_destroy,
-		     wsheap_ioctl_destroy),
-	WSHEAP_IOCTL(WSHEAP_IOC_INFO, struct wsheap_info, wsheap_ioctl_info),
-	WSHEAP_IOCTL(WSHEAP_IOC_VERSION, struct wsheap_version,
-		     wsheap_cmd_version),
-};
-
-/* Large enough for every argument struct. */
-union wsheap_ioctl_args {
-	struct wsheap_create create;
-	struct wsheap_alloc alloc;
-	struct wsheap_reset reset;
-	struct wsheap_destroy destroy;
-	struct wsheap_info info;
-	struct wsheap_version version;
+	[_IOC_NR(WSHEAP_IOC_CREATE)] = {
+		WSHEAP_IOC_CREATE, sizeof(struct wsheap_create),
+		wsheap_ioctl_create },
+	[_IOC_NR(WSHEAP_IOC_ALLOC)] = {
+		WSHEAP_IOC_ALLOC, sizeof(struct wsheap_alloc),
+		wsheap_ioctl_alloc },
+	[_IOC_NR(WSHEAP_IOC_RESET)] = {
+		WSHEAP_IOC_RESET, sizeof(struct wsheap_reset),
+		wsheap_ioctl_reset },
+	[_IOC_NR(WSHEAP_IOC_DESTROY)] = {
+		WSHEAP_IOC_DESTROY, sizeof(struct wsheap_destroy),
+		wsheap_ioctl_destroy },
+	[_IOC_NR(WSHEAP_IOC_INFO)] = {
+		WSHEAP_IOC_INFO, sizeof(struct wsheap_info),
+		wsheap_ioctl_info },
+	[_IOC_NR(WSHEAP_IOC_VERSION)] = {
+		WSHEAP_IOC_VERSION, sizeof(struct wsheap_version),
+		wsheap_ioctl_version },
 };
 
 /*

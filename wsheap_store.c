@@ -162,6 +162,7 @@ static vm_fault_t wsheap_vm_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	down_read(&heap->inval_sem);
+	/* Pairs with the release in wsheap_heap_alloc(): the commit is done. */
 	if (vmf->pgoff >= smp_load_acquire(&heap->committed_pages)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;

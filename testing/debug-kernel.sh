@@ -28,6 +28,11 @@ if [ ! -e "$src/.done" ]; then
 	touch "$src/.done"
 fi
 
+# The KUnit module's own needs must be part of the debug config.
+grep '^CONFIG_' "$here/../kunit/.kunitconfig" | while read -r opt; do
+	grep -qx "$opt" "$here/debug.config" ||
+		die "kunit/.kunitconfig's $opt is missing from debug.config"
+done
 key=$(sha256sum "$here/debug.config" | cut -c1-12)
 out="$CACHE/debug-$ver-$key"
 if [ ! -e "$out/.done" ]; then

@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build wsheap.ko (and, where the kernel has KUnit, wsheap_kunit.ko) for one
+# kernel, in a copy of the sources so builds for several kernels coexist.
+#   build.sh KDIR OUTDIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+kdir=$1
+out=$2
+
+out=$(mkdir -p "$out" && cd "$out" && pwd)
+# The module's sources: top-level Kbuild, C files and headers, and kunit/.
+rm -rf "$out/kunit"
+cp "$top"/Kbuild "$top"/*.c "$top"/*.h "$out/"
+cp -r "$top/kunit" "$out/kunit"
+make -s -C "$kdir" M="$out" KCFLAGS=-Werror modules >&2

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make lint`: checkpatch --strict and sparse on the kernel code, and
+# -Werror builds of everything in user space.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+. "$here/lib.sh"
+status=0
+
+eval "$("$here/deps.sh")" || exit 1
+eval "$("$here/debug-kernel.sh")" || exit 1
+
+kfiles=(wsheap_internal.h wsheap_*.c kunit/*.c)
+[ -d samples ] && kfiles+=(samples/*.c)
+checkpatch() {
+	perl "$DEBUG_SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--ignore FILE_PATH_CHANGES "$@" || status=1
+}
+log "checkpatch --strict"
+checkpatch -f "${kfiles[@]}"
+# The UAPI header is for user space too, which has no BIT().
+checkpatch --ignore BIT_MACRO -f wsheap_ioctl.h
+
+log "sparse (make C=2) against the debug kernel"
+out="$top/build/lint"
+"$here/build.sh" "$DEBUG_KDIR" "$out" 2>/dev/null || status=1
+make -s -C "$DEBUG_KDIR" M="$out" C=2 CF="-D__CHECK_ENDIAN__" modules \
+	>"$out/sparse.log" 2>&1 || status=1
+if grep -E "(warning|error):" "$out/sparse.log"; then
+	status=1
+fi
+
+log "user space with -Wall -Wextra -Werror"
+"$here/build-user.sh" >"$out/user.log" 2>&1 || { cat "$out/user.log"; status=1; }
+
+[ $status = 0 ] && log "lint clean"
+exit $status

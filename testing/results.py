@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn one guest boot's logs into test results, and add up several boots.
+
+  results.py boot LABEL OUTDIR [--kunit-py PATH]   -> OUTDIR/results.json
+  results.py total JSON...                          -> the closing line
+
+A boot's cases are: every KUnit case (KTAP, parsed by the kernel's own
+kunit.py), every case of every user-space TAP program, each framed step
+(insmod, rmmod, demos, kmemleak), and one "kernel log is clean" check
+that fails on any BUG, WARNING, Oops, KASAN, lockdep or kmemleak report.
+"""
+import json
+import re
+import subprocess
+import sys
+import tempfile
+
+SPLAT = re.compile(
+    r"(BUG: |WARNING: |Oops|general protection fault|kernel BUG at|"
+    r"KASAN: |UBSAN: |KFENCE: |Call Trace:|"
+    r"possible circular locking dependency|possible recursive locking|"
+    r"inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|"
+    r"unreferenced object|list_add corruption|list_del corruption|"
+    r"refcount_t: |sleeping function called from invalid context|"
+    r"blocked for more than|Kernel panic)")
+
+TAP_RESULT = re.compile(r"^(not ok|ok) (\d+)( - | )?([^#]*)(#\s*(\w+).*)?$")
+TAP_PLAN = re.compile(r"^1\.\.(\d+)")
+
+
+def sections(text):
+    """Yield (name, rc, lines) for each ### BEGIN/END frame."""
+    name, lines = None, []
+    for line in text.splitlines():
+        if line.startswith("### BEGIN "):
+            name, lines = line[len("### BEGIN "):].strip(), []
+        elif line.startswith("### END ") and name is not None:
+            m = re.search(r"rc=(\d+)", line)
+            yield name, int(m.group(1)) if m else 1, lines
+            name = None
+        elif name is not None:
+            lines.append(line)
+    if name is not None:
+        yield name, None, lines       # the guest died inside this step
+
+
+def tap_cases(prog, rc, lines):
+    """Top-level TAP results of one program (kselftest harness output)."""
+    cases, plan = [], None
+    for line in lines:
+        m = TAP_PLAN.match(line)
+        if m and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = TAP_RESULT.match(line)
+        if not m:
+            continue
+        directive = (m.group(6) or "").upper()
+        status = "skip" if directive == "SKIP" else (
+            "pass" if m.group(1) == "ok" else "fail")
+        cases.append((f"{prog}: {m.group(4).strip()}", status))
+    if plan is not None and len(cases) < plan:
+        cases.append((f"{prog}: {plan - len(cases)} case(s) never reported",
+                      "fail"))
+    if rc != 0 and not any(s == "fail" for _, s in cases):
+        cases.append((f"{prog}: exit status {rc}", "fail"))
+    if not cases:
+        cases.append((f"{prog}: produced no TAP", "fail"))
+    return cases
+
+
+def ktap_cases(lines, kunit_py):
+    """KUnit cases via kunit.py parse; returns [(name, status)]."""
+    text = "\n".join(lines) + "\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".ktap") as raw, \
+            tempfile.NamedTemporaryFile("r", suffix=".json") as js:
+        raw.write(text)
+        raw.flush()
+        proc = subprocess.run(
+            [sys.executable, kunit_py, "parse", f"--json={js.name}", raw.name],
+            capture_output=True, text=True)
+        sys.stdout.write(proc.stdout)
+        try:
+            tree = json.load(open(js.name))
+        except (ValueError, OSError):
+            return [("kunit: kunit.py parse failed", "fail")]
+    cases = []
+
+    def walk(group, path):
+        for case in group.get("test_cases", []):
+            status = case.get("status", "FAIL").upper()
+            cases.append((f"kunit: {path}.{case['name']}",
+                          "pass" if status == "PASS" else
+                          "skip" if status == "SKIP" else "fail"))
+        for sub in group.get("sub_groups", []):
+            walk(sub, sub.get("name", "?"))
+
+    walk(tree, tree.get("name", "kunit"))
+    if not cases:
+        cases.append(("kunit: no KUnit case ran", "fail"))
+    return cases
+
+
+def boot(label, outdir, kunit_py):
+    results = open(f"{outdir}/results.log", errors="replace").read()
+    console = open(f"{outdir}/console.log", errors="replace").read()
+    cases = []
+    for name, rc, lines in sections(results):
+        if rc is None:
+            cases.append((f"{name}: guest died during this step", "fail"))
+        elif name.startswith("tap:"):
+            cases += tap_cases(name[4:], rc, lines)
+        elif name == "ktap":
+            if kunit_py:
+                cases += ktap_cases(lines, kunit_py)
+            else:
+                cases.append(("kunit: no kunit.py to parse with", "fail"))
+        else:
+            cases.append((name, "pass" if rc == 0 else "fail"))
+            if rc != 0:
+                print("\n".join(lines[-30:]))
+    if "### GUEST-DONE" not in results:
+        cases.append(("guest finished its plan", "fail"))
+
+    splats = [l for l in console.splitlines() if SPLAT.search(l)]
+    cases.append(("kernel log has no BUG/WARNING/KASAN/lockdep/leak report",
+                  "fail" if splats else "pass"))
+    if splats:
+        print(f"--- {label}: kernel log reports ---")
+        print("\n".join(splats[:40]))
+
+    for name, status in cases:
+        if status != "pass":
+            print(f"{label}: {status.upper()}: {name}")
+    counts = {s: sum(1 for _, st in cases if st == s)
+              for s in ("pass", "fail", "skip")}
+    print(f"{label}: {counts['pass']} passed, {counts['fail']} failed, "
+          f"{counts['skip']} skipped")
+    json.dump({"label": label, "counts": counts, "cases": cases},
+              open(f"{outdir}/results.json", "w"), indent=1)
+
+
+def total(paths):
+    passed = failed = skipped = 0
+    for path in paths:
+        try:
+            c = json.load(open(path))["counts"]
+        except (OSError, ValueError, KeyError):
+            print(f"missing results: {path}")
+            failed += 1
+            continue
+        passed, failed, skipped = (passed + c["pass"], failed + c["fail"],
+                                   skipped + c["skip"])
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed or not passed else 0
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[0] == "boot":
+        kunit_py = None
+        if "--kunit-py" in argv:
+            kunit_py = argv[argv.index("--kunit-py") + 1]
+        boot(argv[1], argv[2], kunit_py)
+        return 0
+    if argv and argv[0] == "total":
+        return total(argv[1:])
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

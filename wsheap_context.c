@@ -4,6 +4,8 @@
  * commands that act on a heap through a handle.  Arguments arrive already
  * copied in by the ioctl layer; nothing here touches user memory.
  */
+#include <linux/dma-buf.h>
+#include <linux/file.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
@@ -65,12 +67,37 @@ void wsheap_context_close(struct wsheap_context *ctx)
 	xa_for_each(&ctx->handles, handle, heap) {
 		xa_erase(&ctx->handles, handle);
 		ctx->nr_heaps--;
+		wsheap_heap_user_put(heap);
 		wsheap_heap_put(heap);
 	}
 	mutex_unlock(&ctx->lock);
 	wsheap_context_put(ctx);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_close);
+
+/**
+ * wsheap_context_get_heap_access() - look a handle up, with its access
+ * @ctx: the context
+ * @handle: the handle
+ * @rdonly: returns whether the handle is read-only
+ *
+ * Return: the heap, to be released with wsheap_heap_put(), or NULL.
+ */
+struct wsheap_heap *wsheap_context_get_heap_access(struct wsheap_context *ctx,
+						   u32 handle, bool *rdonly)
+{
+	struct wsheap_heap *heap;
+
+	xa_lock(&ctx->handles);
+	heap = xa_load(&ctx->handles, handle);
+	if (heap) {
+		wsheap_heap_get(heap);
+		*rdonly = xa_get_mark(&ctx->handles, handle,
+				      WSHEAP_MARK_RDONLY);
+	}
+	xa_unlock(&ctx->handles);
+	return heap;
+}
 
 /**
  * wsheap_context_get_heap() - look a handle up and reference its heap
@@ -82,16 +109,63 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_context_close);
 struct wsheap_heap *wsheap_context_get_heap(struct wsheap_context *ctx,
 					    u32 handle)
 {
-	struct wsheap_heap *heap;
+	bool rdonly;
 
-	xa_lock(&ctx->handles);
-	heap = xa_load(&ctx->handles, handle);
-	if (heap)
-		wsheap_heap_get(heap);
-	xa_unlock(&ctx->handles);
-	return heap;
+	return wsheap_context_get_heap_access(ctx, handle, &rdonly);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_get_heap);
+
+/* A heap the caller may modify through @handle, or an ERR_PTR(). */
+static struct wsheap_heap *wsheap_context_get_writable(struct wsheap_context *ctx,
+						       u32 handle)
+{
+	struct wsheap_heap *heap;
+	bool rdonly;
+
+	heap = wsheap_context_get_heap_access(ctx, handle, &rdonly);
+	if (!heap)
+		return ERR_PTR(-ENOENT);
+	if (rdonly) {
+		wsheap_heap_put(heap);
+		return ERR_PTR(-EPERM);
+	}
+	return heap;
+}
+
+/*
+ * Give @heap (whose reference the caller passes on) a handle in @ctx.  On
+ * failure the reference is dropped.
+ */
+static int wsheap_context_install(struct wsheap_context *ctx,
+				  struct wsheap_heap *heap, bool rdonly,
+				  u32 *handle)
+{
+	int ret;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->nr_heaps >= READ_ONCE(wsheap_max_heaps_per_context)) {
+		ret = -EMFILE;
+		goto err_unlock;
+	}
+	ret = xa_alloc_cyclic(&ctx->handles, handle, heap,
+			      XA_LIMIT(1, WSHEAP_MAX_HANDLE),
+			      &ctx->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -EMFILE : ret;
+		goto err_unlock;
+	}
+	if (rdonly)
+		xa_set_mark(&ctx->handles, *handle, WSHEAP_MARK_RDONLY);
+	wsheap_heap_user_get(heap);
+	ctx->nr_heaps++;
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ctx->lock);
+	wsheap_heap_put(heap);
+	return ret;
+}
 
 static bool wsheap_reserved_zero(const __u64 *reserved, size_t n)
 {
@@ -119,31 +193,14 @@ int wsheap_cmd_create(struct wsheap_context *ctx, struct wsheap_create *args)
 				  args->flags);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-
-	mutex_lock(&ctx->lock);
-	if (ctx->nr_heaps >= READ_ONCE(wsheap_max_heaps_per_context)) {
-		ret = -EMFILE;
-		goto err_unlock;
-	}
-	ret = xa_alloc_cyclic(&ctx->handles, &handle, heap,
-			      XA_LIMIT(1, WSHEAP_MAX_HANDLE),
-			      &ctx->next_handle, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? -EMFILE : ret;
-		goto err_unlock;
-	}
-	ctx->nr_heaps++;
-	mutex_unlock(&ctx->lock);
+	ret = wsheap_context_install(ctx, heap, false, &handle);
+	if (ret)
+		return ret;
 
 	args->handle = handle;
 	args->mmap_offset = (u64)handle << WSHEAP_SPAN_SHIFT;
 	args->mmap_span = WSHEAP_SPAN;
 	return 0;
-
-err_unlock:
-	mutex_unlock(&ctx->lock);
-	wsheap_heap_put(heap);
-	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_create);
 
@@ -152,7 +209,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_create);
  * @ctx: the context
  * @args: the copied-in arguments; results are written back into it
  *
- * Return: 0 or a negative errno, see wsheap_heap_alloc().
+ * Return: 0, -EPERM for a read-only handle, or a negative errno as
+ * wsheap_heap_alloc() returns.
  */
 int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_alloc *args)
 {
@@ -162,9 +220,9 @@ int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_alloc *args)
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_heap(ctx, args->handle);
-	if (!heap)
-		return -ENOENT;
+	heap = wsheap_context_get_writable(ctx, args->handle);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
 	ret = wsheap_heap_alloc(heap, args->size, args->align, &args->offset,
 				&args->generation);
 	wsheap_heap_put(heap);
@@ -177,7 +235,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_alloc);
  * @ctx: the context
  * @args: the copied-in arguments; results are written back into it
  *
- * Return: 0, -EINVAL or -ENOENT.
+ * Return: 0, -EINVAL, -ENOENT, -EPERM for a read-only handle, or -EBUSY
+ * while a kernel user has allocations pinned.
  */
 int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args)
 {
@@ -187,9 +246,9 @@ int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args)
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_heap(ctx, args->handle);
-	if (!heap)
-		return -ENOENT;
+	heap = wsheap_context_get_writable(ctx, args->handle);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
 	ret = wsheap_heap_reset(heap, &args->generation);
 	wsheap_heap_put(heap);
 	return ret;
@@ -201,7 +260,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_reset);
  * @ctx: the context
  * @args: the copied-in arguments
  *
- * Removes the handle and gives back all of the heap's memory now, even if
+ * Removes the handle.  If no other user (handle, exported descriptor or
+ * kernel user) remains, gives back all of the heap's memory now, even if
  * mappings of it remain (they raise SIGBUS from then on).
  *
  * Return: 0, -EINVAL or -ENOENT.
@@ -223,7 +283,8 @@ int wsheap_cmd_destroy(struct wsheap_context *ctx,
 	if (!heap)
 		return -ENOENT;
 
-	wsheap_heap_kill(heap);
+	if (wsheap_heap_user_put(heap))
+		wsheap_heap_kill(heap);
 	wsheap_heap_put(heap);
 	return 0;
 }
@@ -250,3 +311,114 @@ int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_info);
+
+/**
+ * wsheap_cmd_export() - WSHEAP_IOC_EXPORT
+ * @ctx: the context
+ * @args: the copied-in arguments; results are written back into it
+ *
+ * Return: 0, -EINVAL, -ENOENT, -EPERM to export a read-only handle for
+ * writing, -EMFILE without a free descriptor, or -ENOMEM.
+ */
+int wsheap_cmd_export(struct wsheap_context *ctx, struct wsheap_export *args)
+{
+	struct wsheap_heap *heap;
+	struct file *file;
+	bool rdonly;
+	int fd;
+
+	if (args->flags & ~WSHEAP_EXPORT_FLAGS || args->pad ||
+	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	heap = wsheap_context_get_heap_access(ctx, args->handle, &rdonly);
+	if (!heap)
+		return -ENOENT;
+	if (rdonly && !(args->flags & WSHEAP_EXPORT_RDONLY)) {
+		wsheap_heap_put(heap);
+		return -EPERM;
+	}
+
+	fd = get_unused_fd_flags(args->flags & WSHEAP_EXPORT_NO_CLOEXEC ?
+				 0 : O_CLOEXEC);
+	if (fd < 0) {
+		wsheap_heap_put(heap);
+		return fd;
+	}
+	file = wsheap_share_export(heap, args->flags & WSHEAP_EXPORT_RDONLY);
+	wsheap_heap_put(heap);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	args->fd = fd;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_export);
+
+/**
+ * wsheap_cmd_import() - WSHEAP_IOC_IMPORT
+ * @ctx: the context
+ * @args: the copied-in arguments; results are written back into it
+ *
+ * Return: 0, -EINVAL (also for a descriptor that is not an exported heap),
+ * -EBADF, or -EMFILE at max_heaps_per_context.
+ */
+int wsheap_cmd_import(struct wsheap_context *ctx, struct wsheap_import *args)
+{
+	struct wsheap_heap *heap;
+	bool rdonly;
+	u32 handle;
+	int ret;
+
+	if (args->flags ||
+	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	heap = wsheap_share_fdget(args->fd, &rdonly);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	ret = wsheap_context_install(ctx, heap, rdonly, &handle);
+	if (ret)
+		return ret;
+	args->handle = handle;
+	args->access = rdonly ? WSHEAP_ACCESS_RDONLY : 0;
+	args->mmap_offset = (u64)handle << WSHEAP_SPAN_SHIFT;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_import);
+
+/**
+ * wsheap_cmd_export_dmabuf() - WSHEAP_IOC_EXPORT_DMABUF
+ * @ctx: the context
+ * @args: the copied-in arguments; results are written back into it
+ *
+ * Return: 0, -EINVAL for a bad range or flags, -ENOENT, -EPERM for a
+ * read-only handle, -EMFILE without a free descriptor, or -ENOMEM.
+ */
+int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
+			     struct wsheap_export_dmabuf *args)
+{
+	struct wsheap_heap *heap;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	if (args->flags & ~WSHEAP_DMABUF_FLAGS || args->pad ||
+	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
+		return -EINVAL;
+	heap = wsheap_context_get_writable(ctx, args->handle);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	dmabuf = wsheap_dmabuf_export(heap, args->offset, args->size,
+				      args->flags & WSHEAP_DMABUF_RDONLY);
+	wsheap_heap_put(heap);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	fd = dma_buf_fd(dmabuf, args->flags & WSHEAP_DMABUF_NO_CLOEXEC ?
+			0 : O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	args->fd = fd;
+	return 0;
+}

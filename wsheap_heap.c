@@ -80,17 +80,24 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL_ACCOUNT);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
+	heap->status = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!heap->status) {
+		kfree(heap);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	init_rwsem(&heap->inval_sem);
 	mutex_init(&heap->lock);
 	xa_init(&heap->pages);
 	atomic_long_set(&heap->resident, 0);
+	atomic_set(&heap->users, 0);
 	heap->max_size = max_size;
 	heap->trim_size = trim_size;
 	heap->flags = flags;
 
 	file = wsheap_store_file(heap);
 	if (IS_ERR(file)) {
+		__free_page(heap->status);
 		kfree(heap);
 		return ERR_CAST(file);
 	}
@@ -125,6 +132,46 @@ void wsheap_heap_put(struct wsheap_heap *heap)
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_put);
 
 /**
+ * wsheap_heap_user_get() - count a new user (handle, descriptor, driver)
+ * @heap: the heap; the user holds a reference of its own to it
+ */
+void wsheap_heap_user_get(struct wsheap_heap *heap)
+{
+	atomic_inc(&heap->users);
+}
+
+/**
+ * wsheap_heap_user_put() - uncount a user
+ * @heap: the heap
+ *
+ * Return: true if that was the last user.
+ */
+bool wsheap_heap_user_put(struct wsheap_heap *heap)
+{
+	return atomic_dec_and_test(&heap->users);
+}
+
+/**
+ * wsheap_heap_check_range() - is a range allocated in this generation?
+ * @heap: the heap, with @heap->lock or @heap->inval_sem held
+ * @offset: start of the range
+ * @len: bytes
+ *
+ * Return: 0, -ENOENT if the heap is dead, -EINVAL outside [0, cursor).
+ */
+int wsheap_heap_check_range(struct wsheap_heap *heap, u64 offset, u64 len)
+{
+	u64 end;
+
+	if (heap->dead)
+		return -ENOENT;
+	if (check_add_overflow(offset, len, &end) || end > heap->cursor)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check_range);
+
+/**
  * wsheap_heap_alloc() - carve a block from a heap
  * @heap: the heap
  * @size: bytes; 0 is allowed and uses no quota
@@ -136,8 +183,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_put);
  *
  * Return: 0, -EINVAL for a bad alignment, -ENOENT if the heap was destroyed,
  * -ENOSPC over quota, -EOVERFLOW if the block's end overflows, -EFBIG beyond
- * WSHEAP_SPAN, -EDQUOT over the context's limit, -ENOMEM over the total
- * limit or out of memory.
+ * WSHEAP_STATUS_OFFSET, -EDQUOT over the context's limit, -ENOMEM over the
+ * total limit or out of memory.
  */
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation)
@@ -165,7 +212,7 @@ int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 	if (check_add_overflow(start, size, &end))
 		goto out;
 	ret = -EFBIG;
-	if (end > WSHEAP_SPAN)
+	if (end > WSHEAP_STATUS_OFFSET)
 		goto out;
 
 	old = heap->committed_pages;
@@ -183,6 +230,7 @@ int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		}
 		/* Faults read this without the lock: publish it last. */
 		smp_store_release(&heap->committed_pages, pages);
+		wsheap_store_update_status(heap);
 	}
 	heap->cursor = end;
 	heap->requested += size;
@@ -204,7 +252,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc);
  * is unmapped from every process before it is freed.  Takes time in the
  * number of pages given back, never in the number of allocations.
  *
- * Return: 0, or -ENOENT if the heap was destroyed.
+ * Return: 0, -ENOENT if the heap was destroyed, or -EBUSY while a kernel
+ * user has allocations pinned.
  */
 int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 {
@@ -217,6 +266,10 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 		ret = -ENOENT;
 		goto out;
 	}
+	if (heap->pins) {
+		ret = -EBUSY;
+		goto out;
+	}
 	keep = min(wsheap_trim_pages(heap->trim_size), heap->committed_pages);
 	wsheap_store_release(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
@@ -226,6 +279,7 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	heap->cursor = 0;
 	heap->requested = 0;
 	*generation = ++heap->generation;
+	wsheap_store_update_status(heap);
 out:
 	mutex_unlock(&heap->lock);
 	up_write(&heap->inval_sem);
@@ -250,6 +304,7 @@ void wsheap_heap_kill(struct wsheap_heap *heap)
 		wsheap_store_release(heap, 0);
 		wsheap_uncharge(heap, heap->committed_pages);
 		WRITE_ONCE(heap->committed_pages, 0);
+		wsheap_store_update_status(heap);
 	}
 	mutex_unlock(&heap->lock);
 	up_write(&heap->inval_sem);
@@ -289,6 +344,7 @@ void wsheap_heap_free(struct wsheap_heap *heap)
 	wsheap_heap_kill(heap);
 	xa_destroy(&heap->pages);
 	mem_cgroup_put(heap->memcg);
+	__free_page(heap->status);
 	mutex_destroy(&heap->lock);
 	kfree(heap);
 	wsheap_context_put(owner);

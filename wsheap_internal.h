@@ -3,10 +3,15 @@
  * wsheap internals shared by the module's files and its KUnit suites.
  *
  * Lifetime: a heap's anchor is its own file on the wsheap pseudo filesystem
- * (as a dma-buf's is): a context handle, a mapping (the VMA's vm_file) and an
- * in-flight operation each hold a reference to that file, and the heap is
- * freed in the file's ->release().  Each heap owns a reference to the context
- * that created it, because that context is charged for its memory.
+ * (as a dma-buf's is): a context handle, an exported descriptor, a kernel
+ * user, a mapping (the VMA's vm_file) and an in-flight operation each hold a
+ * reference to that file, and the heap is freed in the file's ->release().
+ * Each heap owns a reference to the context that created it, because that
+ * context is charged for its memory.
+ *
+ * Users (handles, exported descriptors, kernel users) are also counted: an
+ * explicit DESTROY by the last of them gives the memory back at once, even
+ * if mappings remain.
  *
  * Locking order: mmap_lock -> heap->inval_sem -> heap->lock -> i_mmap_rwsem.
  */
@@ -28,6 +33,10 @@ struct vm_area_struct;
 /* Handles must fit below the mmap offset's heap bits (off_t is signed). */
 #define WSHEAP_MAX_HANDLE	((1U << (63 - WSHEAP_SPAN_SHIFT)) - 1)
 #define WSHEAP_SPAN_PAGES	(WSHEAP_SPAN >> PAGE_SHIFT)
+#define WSHEAP_STATUS_PGOFF	(WSHEAP_STATUS_OFFSET >> PAGE_SHIFT)
+
+/* The handle-table mark of read-only (imported read-only) handles. */
+#define WSHEAP_MARK_RDONLY	XA_MARK_1
 
 /**
  * struct wsheap_context - one open of /dev/wsheap
@@ -60,6 +69,9 @@ struct wsheap_context {
  * @trim_size: bytes a reset keeps committed
  * @flags: WSHEAP_CREATE_* flags
  * @dead: destroyed; every access fails
+ * @users: handles, exported descriptors and kernel users
+ * @pins: kernel pins (wsheap_pin(), vmaps); a reset fails with -EBUSY
+ * @status: the read-only status page user space may map
  * @requested: sum of allocation sizes since creation or reset
  * @cursor: next free offset
  * @committed_pages: pages [0, @committed_pages) may be backed; a fault
@@ -79,6 +91,9 @@ struct wsheap_heap {
 	u64 trim_size;
 	u32 flags;
 	bool dead;
+	atomic_t users;
+	unsigned int pins;
+	struct page *status;
 	u64 requested;
 	u64 cursor;
 	u64 committed_pages;
@@ -105,12 +120,23 @@ int wsheap_cmd_destroy(struct wsheap_context *ctx,
 		       struct wsheap_destroy *args);
 int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args);
 
+int wsheap_cmd_export(struct wsheap_context *ctx,
+		      struct wsheap_export *args);
+int wsheap_cmd_import(struct wsheap_context *ctx,
+		      struct wsheap_import *args);
+int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
+			     struct wsheap_export_dmabuf *args);
+struct wsheap_heap *wsheap_context_get_heap_access(struct wsheap_context *ctx,
+						   u32 handle, bool *rdonly);
+
 /* wsheap_heap.c: the heap object and its bump allocator */
 extern atomic64_t wsheap_committed_total;
 struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 				       u64 max_size, u64 trim_size, u32 flags);
 void wsheap_heap_get(struct wsheap_heap *heap);
 void wsheap_heap_put(struct wsheap_heap *heap);
+void wsheap_heap_user_get(struct wsheap_heap *heap);
+bool wsheap_heap_user_put(struct wsheap_heap *heap);
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation);
 int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation);
@@ -118,16 +144,29 @@ void wsheap_heap_kill(struct wsheap_heap *heap);
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info);
 void wsheap_heap_free(struct wsheap_heap *heap);
 u64 wsheap_trim_pages(u64 trim_size);
+int wsheap_heap_check_range(struct wsheap_heap *heap, u64 offset, u64 len);
+
+/* wsheap_share.c: exported descriptors */
+struct file *wsheap_share_export(struct wsheap_heap *heap, bool rdonly);
+struct wsheap_heap *wsheap_share_fdget(int fd, bool *rdonly);
+
+/* wsheap_dmabuf.c: dma-buf exports of heap ranges */
+struct dma_buf *wsheap_dmabuf_export(struct wsheap_heap *heap, u64 offset,
+				     u64 size, bool rdonly);
 
 /* wsheap_store.c: pages, the pseudo filesystem, mmap and faults */
 int wsheap_store_init(void);
 void wsheap_store_exit(void);
 struct file *wsheap_store_file(struct wsheap_heap *heap);
+struct file *wsheap_store_view(struct wsheap_heap *heap, int flags,
+			       const struct file_operations *fops);
+bool wsheap_store_is_heap_file(struct file *file);
 struct page *wsheap_store_get_page(struct wsheap_heap *heap, pgoff_t index);
 int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 			  pgoff_t end);
 void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from);
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end);
+void wsheap_store_update_status(struct wsheap_heap *heap);
 int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma);
 
 #endif /* _WSHEAP_INTERNAL_H */

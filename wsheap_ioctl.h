@@ -13,6 +13,13 @@
  * mapped with mmap(NULL, len, prot, MAP_SHARED, fd, mmap_offset + off) where
  * off is page aligned; the window may cover at most WSHEAP_SPAN bytes.
  * Touching a page beyond what the heap has committed raises SIGBUS.
+ *
+ * The last 64 KiB of the span hold the heap's status (struct wsheap_status
+ * at WSHEAP_STATUS_OFFSET), which any party may map read-only to learn of
+ * resets without a system call; allocations end before it.
+ *
+ * Sharing: EXPORT makes a file descriptor for a heap, IMPORT turns one into
+ * a handle in another context; EXPORT_DMABUF makes a dma-buf of a range.
  */
 #ifndef _UAPI_WSHEAP_IOCTL_H
 #define _UAPI_WSHEAP_IOCTL_H
@@ -27,6 +34,9 @@
 #define WSHEAP_SPAN_SHIFT	40
 #define WSHEAP_SPAN		(1ULL << WSHEAP_SPAN_SHIFT)
 
+/* The status area; data offsets stay below it. */
+#define WSHEAP_STATUS_OFFSET	(WSHEAP_SPAN - 65536)
+
 /* Alignment of ALLOC when align is 0, and the largest accepted. */
 #define WSHEAP_DEFAULT_ALIGN	8ULL
 #define WSHEAP_MAX_ALIGN	(1ULL << 30)
@@ -38,6 +48,41 @@
 #define WSHEAP_CREATE_ZERO_ON_RESET	(1U << 1)
 #define WSHEAP_CREATE_FLAGS	(WSHEAP_CREATE_POPULATE | \
 				 WSHEAP_CREATE_ZERO_ON_RESET)
+
+/* EXPORT flags */
+/* Importers get read-only access: INFO and read-only mappings. */
+#define WSHEAP_EXPORT_RDONLY		(1U << 0)
+/* Leave the new descriptor open across execve() (no O_CLOEXEC). */
+#define WSHEAP_EXPORT_NO_CLOEXEC	(1U << 1)
+#define WSHEAP_EXPORT_FLAGS	(WSHEAP_EXPORT_RDONLY | \
+				 WSHEAP_EXPORT_NO_CLOEXEC)
+
+/* IMPORT access bits (output) */
+#define WSHEAP_ACCESS_RDONLY		(1U << 0)
+
+/* EXPORT_DMABUF flags */
+#define WSHEAP_DMABUF_RDONLY		(1U << 0)
+#define WSHEAP_DMABUF_NO_CLOEXEC	(1U << 1)
+#define WSHEAP_DMABUF_FLAGS	(WSHEAP_DMABUF_RDONLY | \
+				 WSHEAP_DMABUF_NO_CLOEXEC)
+
+/* struct wsheap_status flags */
+#define WSHEAP_STATUS_DEAD		(1U << 0)
+
+/**
+ * struct wsheap_status - what the status page of a heap says
+ * @generation: resets so far; compare with ALLOC's generation to learn
+ *	whether a block is still valid (read with acquire semantics)
+ * @committed: bytes the heap backs now
+ * @flags: WSHEAP_STATUS_*
+ * @pad: zero
+ */
+struct wsheap_status {
+	__u64 generation;
+	__u64 committed;
+	__u32 flags;
+	__u32 pad;
+};
 
 /**
  * struct wsheap_create - WSHEAP_IOC_CREATE: make a heap in this context
@@ -151,6 +196,67 @@ struct wsheap_version {
 	__u64 reserved[2];
 };
 
+/**
+ * struct wsheap_export - WSHEAP_IOC_EXPORT: a file descriptor for a heap
+ * @handle: in: the heap; a read-only handle exports read-only only
+ * @flags: in: WSHEAP_EXPORT_*
+ * @fd: out: the new descriptor (O_CLOEXEC unless NO_CLOEXEC)
+ * @pad: must be zero
+ * @reserved: must be zero
+ *
+ * The descriptor holds the heap.  It can be passed over SCM_RIGHTS, kept
+ * across fork (and exec with NO_CLOEXEC), mmap()ed directly (offsets are
+ * heap offsets), imported with IMPORT, or handed to a kernel driver.
+ */
+struct wsheap_export {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct wsheap_import - WSHEAP_IOC_IMPORT: a handle for an exported heap
+ * @fd: in: a descriptor made by EXPORT
+ * @flags: in: must be zero
+ * @handle: out: the heap's handle in this context
+ * @access: out: WSHEAP_ACCESS_* (RDONLY for a read-only export)
+ * @mmap_offset: out: as for CREATE
+ * @reserved: must be zero
+ */
+struct wsheap_import {
+	__s32 fd;
+	__u32 flags;
+	__u32 handle;
+	__u32 access;
+	__u64 mmap_offset;
+	__u64 reserved[2];
+};
+
+/**
+ * struct wsheap_export_dmabuf - WSHEAP_IOC_EXPORT_DMABUF: a dma-buf of a range
+ * @handle: in: the heap (not a read-only handle)
+ * @flags: in: WSHEAP_DMABUF_*
+ * @offset: in: page-aligned start in the heap
+ * @size: in: bytes, non-zero; the range must lie within the committed pages
+ * @fd: out: the dma-buf's descriptor
+ * @pad: must be zero
+ * @reserved: must be zero
+ *
+ * The dma-buf holds the range's pages: they stay valid (and keep their
+ * data) while it lives, even across a reset or the heap's end.
+ */
+struct wsheap_export_dmabuf {
+	__u32 handle;
+	__u32 flags;
+	__u64 offset;
+	__u64 size;
+	__s32 fd;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 #define WSHEAP_IOC_MAGIC	0xB9
 
 #define WSHEAP_IOC_CREATE	_IOWR(WSHEAP_IOC_MAGIC, 0x00, struct wsheap_create)
@@ -159,5 +265,9 @@ struct wsheap_version {
 #define WSHEAP_IOC_DESTROY	_IOW(WSHEAP_IOC_MAGIC, 0x03, struct wsheap_destroy)
 #define WSHEAP_IOC_INFO		_IOWR(WSHEAP_IOC_MAGIC, 0x04, struct wsheap_info)
 #define WSHEAP_IOC_VERSION	_IOR(WSHEAP_IOC_MAGIC, 0x05, struct wsheap_version)
+#define WSHEAP_IOC_EXPORT	_IOWR(WSHEAP_IOC_MAGIC, 0x06, struct wsheap_export)
+#define WSHEAP_IOC_IMPORT	_IOWR(WSHEAP_IOC_MAGIC, 0x07, struct wsheap_import)
+#define WSHEAP_IOC_EXPORT_DMABUF \
+	_IOWR(WSHEAP_IOC_MAGIC, 0x08, struct wsheap_export_dmabuf)
 
 #endif /* _UAPI_WSHEAP_IOCTL_H */

@@ -47,6 +47,9 @@ union wsheap_ioctl_args {
 	struct wsheap_destroy destroy;
 	struct wsheap_info info;
 	struct wsheap_version version;
+	struct wsheap_export export;
+	struct wsheap_import import;
+	struct wsheap_export_dmabuf export_dmabuf;
 };
 
 static int wsheap_ioctl_create(struct wsheap_context *ctx,
@@ -77,6 +80,24 @@ static int wsheap_ioctl_info(struct wsheap_context *ctx,
 			     union wsheap_ioctl_args *args)
 {
 	return wsheap_cmd_info(ctx, &args->info);
+}
+
+static int wsheap_ioctl_export(struct wsheap_context *ctx,
+			       union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_export(ctx, &args->export);
+}
+
+static int wsheap_ioctl_import(struct wsheap_context *ctx,
+			       union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_import(ctx, &args->import);
+}
+
+static int wsheap_ioctl_export_dmabuf(struct wsheap_context *ctx,
+				      union wsheap_ioctl_args *args)
+{
+	return wsheap_cmd_export_dmabuf(ctx, &args->export_dmabuf);
 }
 
 static int wsheap_ioctl_version(struct wsheap_context *ctx,
@@ -122,6 +143,15 @@ static const struct wsheap_ioctl_desc wsheap_ioctls[] = {
 	[_IOC_NR(WSHEAP_IOC_VERSION)] = {
 		WSHEAP_IOC_VERSION, sizeof(struct wsheap_version),
 		wsheap_ioctl_version },
+	[_IOC_NR(WSHEAP_IOC_EXPORT)] = {
+		WSHEAP_IOC_EXPORT, sizeof(struct wsheap_export),
+		wsheap_ioctl_export },
+	[_IOC_NR(WSHEAP_IOC_IMPORT)] = {
+		WSHEAP_IOC_IMPORT, sizeof(struct wsheap_import),
+		wsheap_ioctl_import },
+	[_IOC_NR(WSHEAP_IOC_EXPORT_DMABUF)] = {
+		WSHEAP_IOC_EXPORT_DMABUF, sizeof(struct wsheap_export_dmabuf),
+		wsheap_ioctl_export_dmabuf },
 };
 
 /*
@@ -159,11 +189,18 @@ static long wsheap_ioctl(struct file *file, unsigned int cmd,
 		if (ret)
 			return ret;
 	}
+	/*
+	 * Probe that the results can be written back (by writing the user's
+	 * own bytes) before acting, so an unwritable argument fails with
+	 * -EFAULT and changes nothing.
+	 */
+	usize = min(usize, ksize);
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &args, usize))
+		return -EFAULT;
 	ret = desc->fn(ctx, &args);
 	if (ret)
 		return ret;
-	if ((_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uarg, &args, min(usize, ksize)))
+	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &args, usize))
 		return -EFAULT;
 	return 0;
 }
@@ -179,13 +216,21 @@ static int wsheap_mmap(struct file *file, struct vm_area_struct *vma)
 	const unsigned int shift = WSHEAP_SPAN_SHIFT - PAGE_SHIFT;
 	struct wsheap_heap *heap;
 	unsigned long handle = vma->vm_pgoff >> shift;
+	bool rdonly;
 	int ret;
 
 	if (handle > WSHEAP_MAX_HANDLE)
 		return -ENXIO;
-	heap = wsheap_context_get_heap(ctx, handle);
+	heap = wsheap_context_get_heap_access(ctx, handle, &rdonly);
 	if (!heap)
 		return -ENXIO;
+	/* A read-only handle maps read-only, for good. */
+	if (rdonly && (vma->vm_flags & VM_WRITE)) {
+		wsheap_heap_put(heap);
+		return -EACCES;
+	}
+	if (rdonly)
+		vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_pgoff &= WSHEAP_SPAN_PAGES - 1;
 	ret = wsheap_store_mmap(heap, vma);
 	if (!ret)

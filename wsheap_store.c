@@ -9,7 +9,8 @@
  * moved onto that file (vma_set_file(), as dma_buf_mmap() does).
  *
  * Pages are order-0, zeroed when allocated, charged to the heap creator's
- * memory cgroup, and installed on fault with vmf_insert_page().
+ * memory cgroup, and installed on fault with vmf_insert_page().  The page
+ * at WSHEAP_STATUS_OFFSET is the heap's status page, mapped read-only.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -132,8 +133,26 @@ void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from)
 	lockdep_assert_held_write(&heap->inval_sem);
 	lockdep_assert_held(&heap->lock);
 
-	unmap_mapping_range(heap->mapping, (loff_t)from << PAGE_SHIFT, 0, 1);
+	/* Data pages only: the status page stays mapped. */
+	unmap_mapping_range(heap->mapping, (loff_t)from << PAGE_SHIFT,
+			    (loff_t)(WSHEAP_STATUS_PGOFF - from) << PAGE_SHIFT,
+			    1);
 	wsheap_store_free_from(heap, from);
+}
+
+/**
+ * wsheap_store_update_status() - publish the heap's state on its status page
+ * @heap: the heap, with @heap->lock held
+ */
+void wsheap_store_update_status(struct wsheap_heap *heap)
+{
+	struct wsheap_status *st = page_address(heap->status);
+
+	lockdep_assert_held(&heap->lock);
+	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
+	WRITE_ONCE(st->flags, heap->dead ? WSHEAP_STATUS_DEAD : 0);
+	/* Readers load the generation with acquire, then the rest. */
+	smp_store_release(&st->generation, heap->generation);
 }
 
 /**
@@ -160,6 +179,13 @@ static vm_fault_t wsheap_vm_fault(struct vm_fault *vmf)
 	struct wsheap_heap *heap = vmf->vma->vm_file->private_data;
 	struct page *page;
 	vm_fault_t ret;
+
+	if (vmf->pgoff >= WSHEAP_STATUS_PGOFF) {
+		/* wsheap_store_mmap() made such mappings read-only. */
+		if (vmf->pgoff != WSHEAP_STATUS_PGOFF)
+			return VM_FAULT_SIGBUS;
+		return vmf_insert_page(vmf->vma, vmf->address, heap->status);
+	}
 
 	down_read(&heap->inval_sem);
 	/* Pairs with the release in wsheap_heap_alloc(): the commit is done. */
@@ -190,15 +216,22 @@ static const struct vm_operations_struct wsheap_vm_ops = {
  * @heap: the heap; @vma->vm_file is (or is about to be) its file
  * @vma: the mapping, with vm_pgoff relative to the heap's byte 0
  *
- * Return: 0, or -EINVAL for a private mapping or one beyond WSHEAP_SPAN.
+ * Return: 0, -EINVAL for a private mapping or one beyond WSHEAP_SPAN, or
+ * -EACCES for a writable mapping of the status area.
  */
 int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma)
 {
-	if (!(vma->vm_flags & VM_SHARED))
+	/* Read-only shared mappings have VM_MAYSHARE without VM_SHARED. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff > WSHEAP_SPAN_PAGES ||
 	    vma_pages(vma) > WSHEAP_SPAN_PAGES - vma->vm_pgoff)
 		return -EINVAL;
+	if (vma->vm_pgoff + vma_pages(vma) > WSHEAP_STATUS_PGOFF) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		vm_flags_clear(vma, VM_MAYWRITE);
+	}
 
 	/* MIXEDMAP for vmf_insert_page(); DONTEXPAND refuses growing mremap. */
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
@@ -223,6 +256,25 @@ static const struct file_operations wsheap_heap_fops = {
 	.release = wsheap_heap_file_release,
 };
 
+/* A file on @inode, whose reference the caller passes on. */
+static struct file *wsheap_store_new_file(struct inode *inode, int flags,
+					  const struct file_operations *fops)
+{
+	struct file *file;
+
+	/* __fput() drops a module reference for fops with an owner. */
+	if (!try_module_get(fops->owner)) {
+		iput(inode);
+		return ERR_PTR(-ENOENT);
+	}
+	file = alloc_file_pseudo(inode, wsheap_mnt, "wsheap", flags, fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		module_put(fops->owner);
+	}
+	return file;
+}
+
 /**
  * wsheap_store_file() - make the file and inode that anchor a heap
  * @heap: the heap, which the file's ->release() frees
@@ -234,28 +286,48 @@ struct file *wsheap_store_file(struct wsheap_heap *heap)
 	struct inode *inode;
 	struct file *file;
 
-	/* __fput() drops a module reference for fops with an owner. */
-	if (!try_module_get(wsheap_heap_fops.owner))
-		return ERR_PTR(-ENOENT);
-
 	inode = alloc_anon_inode(wsheap_mnt->mnt_sb);
-	if (IS_ERR(inode)) {
-		file = ERR_CAST(inode);
-		goto err_module;
-	}
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
 	inode->i_size = WSHEAP_SPAN;
-	file = alloc_file_pseudo(inode, wsheap_mnt, "wsheap", O_RDWR,
-				 &wsheap_heap_fops);
-	if (IS_ERR(file)) {
-		iput(inode);
-		goto err_module;
-	}
-	file->private_data = heap;
+	file = wsheap_store_new_file(inode, O_RDWR, &wsheap_heap_fops);
+	if (!IS_ERR(file))
+		file->private_data = heap;
 	return file;
+}
 
-err_module:
-	module_put(wsheap_heap_fops.owner);
+/**
+ * wsheap_store_view() - another file on a heap's inode
+ * @heap: the heap; the caller gives the view a reference to it
+ * @flags: O_RDWR or O_RDONLY, and O_CLOEXEC-like flags are the fd's business
+ * @fops: the view's file operations
+ *
+ * Views share the heap's address space, so a reset zaps their mappings too.
+ *
+ * Return: the file with one reference, or an ERR_PTR().
+ */
+struct file *wsheap_store_view(struct wsheap_heap *heap, int flags,
+			       const struct file_operations *fops)
+{
+	struct inode *inode = file_inode(heap->file);
+	struct file *file;
+
+	ihold(inode);
+	file = wsheap_store_new_file(inode, flags, fops);
+	if (!IS_ERR(file))
+		file->private_data = heap;
 	return file;
+}
+
+/**
+ * wsheap_store_is_heap_file() - is this a heap's anchor file?
+ * @file: any file
+ *
+ * Return: true if @file is one made by wsheap_store_file().
+ */
+bool wsheap_store_is_heap_file(struct file *file)
+{
+	return file->f_op == &wsheap_heap_fops;
 }
 
 /**

@@ -6,6 +6,9 @@
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/dma-buf.h>
+#include <linux/iosys-map.h>
+#include <linux/memcontrol.h>
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
@@ -15,9 +18,13 @@
 #include <linux/sort.h>
 #include <linux/uaccess.h>
 
+#include "wsheap_compat.h"
 #include "wsheap_internal.h"
+#include "wsheap_kernel.h"
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS(WSHEAP_KUNIT_NS);
+MODULE_IMPORT_NS(WSHEAP_NS);
+MODULE_IMPORT_NS(WSHEAP_DMA_BUF_NS);
 
 KUNIT_DEFINE_ACTION_WRAPPER(wsheap_kunit_heap_put, wsheap_heap_put,
 			    struct wsheap_heap *);
@@ -856,7 +863,244 @@ static struct kunit_suite wsheap_mmap_suite = {
 	.test_cases = wsheap_mmap_cases,
 };
 
-kunit_test_suites(&wsheap_heap_suite, &wsheap_mmap_suite);
+/* ---- sharing and the in-kernel API ---- */
+
+static void kapi_write_read_round_trip(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	char out[64], in[64] = "written by a driver, across a page boundary";
+	u64 off;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, PAGE_SIZE - 10, 1, NULL));
+	KUNIT_ASSERT_EQ(test, 0, wsheap_alloc(heap, sizeof(in), 1, &off));
+	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE - 10);
+	KUNIT_ASSERT_EQ(test, 0, wsheap_write(heap, off, in, sizeof(in)));
+	KUNIT_ASSERT_EQ(test, 0, wsheap_read(heap, off, out, sizeof(out)));
+	KUNIT_EXPECT_MEMEQ(test, in, out, sizeof(in));
+	KUNIT_EXPECT_EQ(test, hinfo(heap).resident, 2 * PAGE_SIZE);
+}
+
+static void kapi_access_is_bounded_by_allocations(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, U64_MAX, 0);
+	char buf[16] = {};
+	u64 off;
+
+	KUNIT_ASSERT_EQ(test, 0, wsheap_alloc(heap, 16, 8, &off));
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_write(heap, off, buf, 17));
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_read(heap, 16, buf, 1));
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_read(heap, U64_MAX, buf, 2));
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_pin(heap, 8, 9));
+	/* After a reset the allocation is gone, though its page is kept. */
+	hreset(test, heap);
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_read(heap, off, buf, 1));
+	wsheap_heap_kill(heap);
+	KUNIT_EXPECT_EQ(test, -ENOENT, wsheap_read(heap, 0, buf, 0));
+}
+
+static void kapi_pin_makes_reset_ebusy(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	u64 off, gen;
+
+	KUNIT_ASSERT_EQ(test, 0, wsheap_alloc(heap, 100, 0, &off));
+	KUNIT_ASSERT_EQ(test, 0, wsheap_pin(heap, off, 100));
+	KUNIT_EXPECT_EQ(test, -EBUSY, wsheap_heap_reset(heap, &gen));
+	KUNIT_EXPECT_EQ(test, hinfo(heap).requested, 100);
+	KUNIT_EXPECT_EQ(test, wsheap_generation(heap), 0);
+	wsheap_unpin(heap);
+	KUNIT_EXPECT_EQ(test, 0, wsheap_heap_reset(heap, &gen));
+	KUNIT_EXPECT_EQ(test, wsheap_generation(heap), 1);
+}
+
+static void kapi_vmap_sees_user_mapping(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	unsigned long addr;
+	u64 off, gen;
+	u8 *k;
+
+	KUNIT_ASSERT_EQ(test, 0, wsheap_alloc(heap, 3 * PAGE_SIZE, 0, &off));
+	addr = map_heap(test, heap, 3, MAP_SHARED);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	k = wsheap_vmap(heap, off + 100, 2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k[0] = 0x42;
+	k[2 * PAGE_SIZE - 1] = 0x43;
+	KUNIT_EXPECT_EQ(test, peek(addr + 100), 0x42);
+	KUNIT_EXPECT_EQ(test, peek(addr + 100 + 2 * PAGE_SIZE - 1), 0x43);
+	KUNIT_EXPECT_EQ(test, -EBUSY, wsheap_heap_reset(heap, &gen));
+	wsheap_vunmap(heap, k);
+	KUNIT_EXPECT_EQ(test, 0, wsheap_heap_reset(heap, &gen));
+}
+
+static void status_page_tracks_resets(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	struct wsheap_status st;
+	unsigned long addr;
+
+	addr = kunit_vm_mmap(test, heap->file, 0, PAGE_SIZE, PROT_READ,
+			     MAP_SHARED, WSHEAP_STATUS_OFFSET);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr) || !addr);
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 1, 0, NULL));
+	hreset(test, heap);
+	hreset(test, heap);
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, PAGE_SIZE + 1, 0, NULL));
+	KUNIT_ASSERT_EQ(test, 0, copy_from_user(&st, (void __user *)addr,
+						sizeof(st)));
+	KUNIT_EXPECT_EQ(test, st.generation, 2);
+	KUNIT_EXPECT_EQ(test, st.committed, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, st.flags, 0);
+	wsheap_heap_kill(heap);
+	KUNIT_ASSERT_EQ(test, 0, copy_from_user(&st, (void __user *)addr,
+						sizeof(st)));
+	KUNIT_EXPECT_EQ(test, st.flags, WSHEAP_STATUS_DEAD);
+	/* The status area is never writable. */
+	addr = kunit_vm_mmap(test, heap->file, 0, PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED,
+			     WSHEAP_STATUS_OFFSET);
+	KUNIT_EXPECT_TRUE(test, IS_ERR_VALUE(addr) || !addr);
+}
+
+static void destroy_waits_for_the_last_user(struct kunit *test)
+{
+	struct wsheap_context *ctx = new_ctx(test);
+	struct wsheap_create c = { .max_size = U64_MAX };
+	struct wsheap_destroy d = {};
+	struct wsheap_heap *heap;
+	struct file *view;
+
+	KUNIT_ASSERT_EQ(test, 0, wsheap_cmd_create(ctx, &c));
+	heap = wsheap_context_get_heap(ctx, c.handle);
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, PAGE_SIZE, 0, NULL));
+	view = wsheap_share_export(heap, false);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(view));
+	KUNIT_EXPECT_EQ(test, atomic_read(&heap->users), 2);
+
+	/* Another user holds it: DESTROY only drops the handle. */
+	d.handle = c.handle;
+	KUNIT_EXPECT_EQ(test, 0, wsheap_cmd_destroy(ctx, &d));
+	KUNIT_EXPECT_EQ(test, hinfo(heap).committed, PAGE_SIZE);
+	KUNIT_EXPECT_FALSE(test, heap->dead);
+	fput(view);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, atomic_read(&heap->users), 0);
+	KUNIT_EXPECT_FALSE(test, heap->dead);
+	wsheap_heap_put(heap);
+}
+
+static void readonly_view_maps_readonly(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	unsigned long addr;
+	struct file *view;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, PAGE_SIZE, 0, NULL));
+	view = wsheap_share_export(heap, true);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(view));
+	addr = kunit_vm_mmap(test, view, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, 0);
+	KUNIT_EXPECT_TRUE(test, IS_ERR_VALUE(addr) || !addr);
+	addr = kunit_vm_mmap(test, view, 0, PAGE_SIZE, PROT_READ, MAP_SHARED,
+			     0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr) || !addr);
+	KUNIT_EXPECT_EQ(test, peek(addr), 0);
+	KUNIT_EXPECT_EQ(test, poke(addr, 1), -EFAULT);
+	/* A reset zaps views' mappings like any other. */
+	hreset(test, heap);
+	KUNIT_EXPECT_EQ(test, peek(addr), -EFAULT);
+	fput(view);
+}
+
+static void dmabuf_outlives_the_heap(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	struct iosys_map map;
+	struct dma_buf *dmabuf;
+	u8 pattern[32];
+	u64 off;
+
+	memset(pattern, 0x3c, sizeof(pattern));
+	KUNIT_ASSERT_EQ(test, 0, wsheap_alloc(heap, 2 * PAGE_SIZE, PAGE_SIZE,
+					      &off));
+	KUNIT_ASSERT_EQ(test, 0, wsheap_write(heap, off + PAGE_SIZE, pattern,
+					      sizeof(pattern)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(wsheap_export_dmabuf(heap, off + 1,
+							    PAGE_SIZE)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(wsheap_export_dmabuf(heap, off,
+							    3 * PAGE_SIZE)));
+	dmabuf = wsheap_export_dmabuf(heap, off, 2 * PAGE_SIZE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+
+	/* The heap gives everything back; the dma-buf keeps its pages. */
+	wsheap_heap_kill(heap);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).resident, 0);
+	KUNIT_ASSERT_EQ(test, 0, dma_buf_vmap_unlocked(dmabuf, &map));
+	KUNIT_EXPECT_MEMEQ(test, (u8 *)map.vaddr + PAGE_SIZE, pattern,
+			   sizeof(pattern));
+	dma_buf_vunmap_unlocked(dmabuf, &map);
+	dma_buf_put(dmabuf);
+}
+
+struct charger {
+	struct wsheap_heap *heap;
+	struct completion done;
+	int ret;
+};
+
+static int charge_worker(void *data)
+{
+	struct charger *c = data;
+	u64 off;
+
+	c->ret = wsheap_alloc(c->heap, PAGE_SIZE, 0, &off);
+	if (!c->ret)
+		c->ret = wsheap_write(c->heap, off, "x", 1);
+	complete(&c->done);
+	return 0;
+}
+
+static void pages_are_charged_to_the_creator(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
+	struct charger c = { .heap = heap };
+	struct page *page;
+
+	if (mem_cgroup_disabled() || !heap->memcg->css.parent)
+		/* The root does not track kernel memory; user space tests this. */
+		kunit_skip(test, "the heap belongs to the root memcg");
+	init_completion(&c.done);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(charge_worker, &c,
+						    "wsheap-kunit/c")));
+	wait_for_completion(&c.done);
+	KUNIT_ASSERT_EQ(test, c.ret, 0);
+	page = xa_load(&heap->pages, 0);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* A kthread allocated it; the heap's memcg pays for it. */
+	KUNIT_EXPECT_PTR_EQ(test, folio_memcg(page_folio(page)), heap->memcg);
+}
+
+static struct kunit_case wsheap_share_cases[] = {
+	KUNIT_CASE(kapi_write_read_round_trip),
+	KUNIT_CASE(kapi_access_is_bounded_by_allocations),
+	KUNIT_CASE(kapi_pin_makes_reset_ebusy),
+	KUNIT_CASE(kapi_vmap_sees_user_mapping),
+	KUNIT_CASE(status_page_tracks_resets),
+	KUNIT_CASE(destroy_waits_for_the_last_user),
+	KUNIT_CASE(readonly_view_maps_readonly),
+	KUNIT_CASE(dmabuf_outlives_the_heap),
+	KUNIT_CASE(pages_are_charged_to_the_creator),
+	{}
+};
+
+static struct kunit_suite wsheap_share_suite = {
+	.name = "wsheap_share",
+	.test_cases = wsheap_share_cases,
+};
+
+kunit_test_suites(&wsheap_heap_suite, &wsheap_mmap_suite, &wsheap_share_suite);
 
 MODULE_DESCRIPTION("KUnit suites for wsheap");
 MODULE_LICENSE("GPL");

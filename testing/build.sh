@@ -10,8 +10,9 @@ kdir=$1
 out=$2
 
 out=$(mkdir -p "$out" && cd "$out" && pwd)
-# The module's sources: top-level Kbuild, C files and headers, and kunit/.
-rm -rf "$out/kunit"
+# The module's sources: top-level Kbuild, C files and headers, kunit/ and
+# samples/.
+rm -rf "$out/kunit" "$out/samples"
 cp "$top"/Kbuild "$top"/*.c "$top"/*.h "$out/"
-cp -r "$top/kunit" "$out/kunit"
+cp -r "$top/kunit" "$top/samples" "$out/"
 make -s -C "$kdir" M="$out" KCFLAGS=-Werror modules >&2

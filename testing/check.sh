@@ -45,6 +45,8 @@ boot_kernel() {
 		return
 	fi
 	mods+=("$dir/mod/wsheap.ko:/modules/wsheap.ko")
+	[ -e "$dir/mod/samples/wsheap_sample.ko" ] &&
+		mods+=("$dir/mod/samples/wsheap_sample.ko:/modules/wsheap_sample.ko")
 	[ -e "$dir/mod/kunit/wsheap_kunit.ko" ] &&
 		mods+=("$dir/mod/kunit/wsheap_kunit.ko:/modules/wsheap_kunit.ko")
 	"$here/initramfs.sh" "$dir/initrd.gz" "$here/guest/plan-check.sh" \

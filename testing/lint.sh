@@ -12,16 +12,18 @@ status=0
 eval "$("$here/deps.sh")" || exit 1
 eval "$("$here/debug-kernel.sh")" || exit 1
 
-kfiles=(wsheap_internal.h wsheap_*.c kunit/*.c)
-[ -d samples ] && kfiles+=(samples/*.c)
+kfiles=(wsheap_internal.h wsheap_kernel.h wsheap_*.c kunit/*.c)
+kfiles+=(samples/*.c)
 checkpatch() {
 	perl "$DEBUG_SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
 		--ignore FILE_PATH_CHANGES "$@" || status=1
 }
 log "checkpatch --strict"
 checkpatch -f "${kfiles[@]}"
-# The UAPI header is for user space too, which has no BIT().
-checkpatch --ignore BIT_MACRO -f wsheap_ioctl.h
+# The UAPI headers are for user space too, which has no BIT().
+checkpatch --ignore BIT_MACRO -f wsheap_ioctl.h samples/wsheap_sample.h
+# The compat header is the one place that tests the kernel version.
+checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f wsheap_compat.h
 
 log "sparse (make C=2) against the debug kernel"
 out="$top/build/lint"

@@ -13,7 +13,11 @@ if [ -e /modules/wsheap_kunit.ko ]; then
 	end ktap 0
 	step rmmod:wsheap_kunit rmmod wsheap_kunit
 fi
+[ -e /modules/wsheap_sample.ko ] &&
+	step insmod:wsheap_sample insmod /modules/wsheap_sample.ko
 run_user_tests
+[ -e /modules/wsheap_sample.ko ] &&
+	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	step kmemleak kmemleak_scan

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wsheap.h - the native API of libwsheap, arena heaps in kernel memory.
+ *
+ * Every function returns 0 on success or a negative errno value on failure
+ * (the liburing convention); errno itself is not used.  A heap hands out
+ * memory with a bump pointer in user space: wsheap_alloc() and
+ * wsheap_alloc_aligned() are inline and make no system call until the block
+ * the heap got from the kernel is used up.  Blocks come from /dev/wsheap
+ * (WSHEAP_IOC_ALLOC, then an mmap of the heap's pages) in geometrically
+ * growing sizes, so n allocations cost O(log n) system calls.
+ *
+ * See libwsheap(3) for the model: contexts, quota, block growth, threads,
+ * fork and the relation to the kernel ABI in wsheap_ioctl.h.
+ *
+ * Quota: the kernel's quota counts block sizes, WWSAPI's maxSize the sum of
+ * requested sizes; so the library enforces max_size itself on the requested
+ * sizes and creates the kernel heap with max_size = UINT64_MAX.
+ *
+ * Fork: a child shares its parent's contexts and mappings, hence every heap
+ * and its pages, but is never handed the bytes the parent is handed: a
+ * pthread_atfork() child handler drops the current block of every heap, so
+ * the child's next allocation takes a fresh block from the kernel, whose
+ * cursor both share.  Memory allocated before the fork is shared, not
+ * copied.  wsheap_reset() and wsheap_free() act on the shared kernel heap,
+ * so they release the other process's allocations too: a child should use
+ * heaps of its own and drop inherited ones with wsheap_detach(), leaving
+ * resets and frees to the owner.
+ */
+#ifndef WSHEAP_H
+#define WSHEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The ABI header sits next to this one in the source tree's search path and
+ * is installed as <wsheap/wsheap_ioctl.h>.
+ */
+#if defined(__has_include)
+# if __has_include("wsheap_ioctl.h")
+#  include "wsheap_ioctl.h"
+# else
+#  include <wsheap/wsheap_ioctl.h>
+# endif
+#else
+# include "wsheap_ioctl.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WSHEAP_LIB_VERSION_MAJOR	1
+#define WSHEAP_LIB_VERSION_MINOR	0
+
+/*
+ * WSHEAP_INLINE marks the fast-path functions.  By default they are
+ * "static inline"; the library defines it empty in one source file so that
+ * every inline function is also exported as a real symbol (for FFI users and
+ * for callers that take their address), as liburing-ffi does.
+ */
+#ifndef WSHEAP_INLINE
+# define WSHEAP_INLINE static inline
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+# define WSHEAP_LIKELY(x)	__builtin_expect(!!(x), 1)
+# define WSHEAP_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+#else
+# define WSHEAP_LIKELY(x)	(x)
+# define WSHEAP_UNLIKELY(x)	(x)
+#endif
+
+/* Flags for wsheap_create() */
+/* Allocation may be called from several threads at once. */
+#define WSHEAP_HEAP_THREADSAFE		(1U << 0)
+/* The kernel allocates (zeroed) pages when a block is taken, not on touch. */
+#define WSHEAP_HEAP_POPULATE		(1U << 1)
+/* The kernel zeroes the pages a reset keeps: no byte survives a reset. */
+#define WSHEAP_HEAP_ZERO_ON_RESET	(1U << 2)
+#define WSHEAP_HEAP_FLAGS	(WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_POPULATE | \
+				 WSHEAP_HEAP_ZERO_ON_RESET)
+
+/* Every allocation is aligned to at least this many bytes. */
+#define WSHEAP_MIN_ALIGN	8
+
+/* First and largest size of the blocks a heap takes from the kernel. */
+#define WSHEAP_BLOCK_MIN	(64ULL << 10)
+#define WSHEAP_BLOCK_MAX	(64ULL << 20)
+
+/** struct wsheap_ctx - a context: one open file of /dev/wsheap (opaque) */
+struct wsheap_ctx;
+
+/**
+ * struct wsheap - a heap
+ *
+ * Only the fields the inline fast path needs are visible; the library
+ * allocates the real object, which is larger.  Treat every field as private:
+ * read a heap's state with wsheap_stats().
+ *
+ * @cur: the next free byte of the current block (8-byte aligned)
+ * @end: the end of the current block
+ * @requested: bytes requested since creation or the last reset
+ * @max_size: the quota on @requested
+ */
+struct wsheap {
+	uintptr_t cur;
+	uintptr_t end;
+	uint64_t requested;
+	uint64_t max_size;
+};
+
+/**
+ * struct wsheap_stats - the library's view of a heap
+ * @max_size: the quota given to wsheap_create()
+ * @trim_size: the trim size given to wsheap_create()
+ * @requested: sum of the sizes requested since creation or the last reset
+ * @block_bytes: bytes of the blocks taken from the kernel since creation or
+ *	the last reset
+ * @blocks: number of those blocks
+ * @free_bytes: bytes left in the current block
+ * @mapped_bytes: address space of the windows mapped now
+ * @windows: number of windows (mmaps of the heap) mapped now
+ * @generation: resets so far through this process
+ * @ioctls: ioctl() calls made for this heap since creation, CREATE included
+ * @mmaps: mmap() calls made for this heap since creation
+ * @munmaps: munmap() calls made for this heap since creation
+ * @flags: WSHEAP_HEAP_* given to wsheap_create()
+ * @handle: the kernel's handle of the heap in its context
+ * @reserved: zero
+ */
+struct wsheap_stats {
+	uint64_t max_size;
+	uint64_t trim_size;
+	uint64_t requested;
+	uint64_t block_bytes;
+	uint64_t blocks;
+	uint64_t free_bytes;
+	uint64_t mapped_bytes;
+	uint64_t windows;
+	uint64_t generation;
+	uint64_t ioctls;
+	uint64_t mmaps;
+	uint64_t munmaps;
+	uint32_t flags;
+	uint32_t handle;
+	uint64_t reserved[4];
+};
+
+/**
+ * struct wsheap_ctx_stats - a context's counters
+ * @ioctls: ioctl() calls made on the context since it was opened (VERSION at
+ *	open included), for all its heaps
+ * @mmaps: mmap() calls for all its heaps
+ * @munmaps: munmap() calls for all its heaps
+ * @heaps: heaps that live in the context now
+ * @contexts: number of contexts summed up (more than one only for the default
+ *	pool, see wsheap_ctx_stats())
+ * @page_size: the module's page size
+ * @abi: the module's ABI version
+ * @create_flags: the CREATE flags the module accepts
+ * @pad: zero
+ * @span: bytes each heap may address (WSHEAP_SPAN)
+ * @reserved: zero
+ */
+struct wsheap_ctx_stats {
+	uint64_t ioctls;
+	uint64_t mmaps;
+	uint64_t munmaps;
+	uint64_t heaps;
+	uint64_t contexts;
+	uint32_t page_size;
+	uint32_t abi;
+	uint32_t create_flags;
+	uint32_t pad;
+	uint64_t span;
+	uint64_t reserved[4];
+};
+
+/**
+ * wsheap_ctx_open() - open a new context
+ * @ctxp: out: the context
+ *
+ * Opens WSHEAP_DEVICE (close-on-exec) and checks the module's ABI version.
+ *
+ * Return: 0, or -EINVAL (@ctxp is NULL), -ENOENT (no /dev/wsheap: module not
+ * loaded), -EPROTO (unknown ABI version), -ENOMEM, or what open(2) or the
+ * VERSION ioctl failed with.
+ */
+int wsheap_ctx_open(struct wsheap_ctx **ctxp);
+
+/**
+ * wsheap_ctx_close() - close a context that holds no heap
+ * @ctx: the context
+ *
+ * Return: 0, -EINVAL (@ctx is NULL), -EBUSY (heaps still live in @ctx, or
+ * @ctx is the process's default context, which is never closed).
+ */
+int wsheap_ctx_close(struct wsheap_ctx *ctx);
+
+/**
+ * wsheap_ctx_default() - the process-wide default context
+ * @ctxp: out: the context
+ *
+ * The default context is opened on first use (thread-safe) and lives until
+ * the process exits.  Heaps created with a NULL context live in it; when it
+ * holds the module's max_heaps_per_context heaps, further heaps go to extra
+ * contexts the library opens as needed (the default pool).
+ *
+ * Return: 0, or an error of wsheap_ctx_open().
+ */
+int wsheap_ctx_default(struct wsheap_ctx **ctxp);
+
+/**
+ * wsheap_ctx_fd() - the file descriptor of a context
+ * @ctx: the context, or NULL for the default one
+ *
+ * Return: the descriptor (>= 0), or a negative errno.
+ */
+int wsheap_ctx_fd(struct wsheap_ctx *ctx);
+
+/**
+ * wsheap_ctx_stats() - a context's counters and the module's parameters
+ * @ctx: the context, or NULL for the default pool (its counters are summed)
+ * @st: out
+ *
+ * Return: 0, -EINVAL (@st is NULL), or an error of wsheap_ctx_default().
+ */
+int wsheap_ctx_stats(struct wsheap_ctx *ctx, struct wsheap_ctx_stats *st);
+
+/**
+ * wsheap_create() - create a heap
+ * @ctx: the context, or NULL for the default one
+ * @max_size: the quota: the most the sizes passed to wsheap_alloc*() may add
+ *	up to between resets; any value, 0 and UINT64_MAX included
+ * @trim_size: bytes of memory a reset keeps (the kernel rounds up to pages)
+ * @flags: WSHEAP_HEAP_*
+ * @heapp: out: the heap
+ *
+ * The library enforces @max_size itself, on the sum of the requested sizes
+ * (not on rounded sizes or blocks); the kernel heap is created with
+ * max_size = UINT64_MAX and @trim_size.  Creating a heap takes no memory
+ * and no address space: blocks are taken on demand.
+ *
+ * Return: 0, or -EINVAL (bad @flags, @heapp NULL), -EOPNOTSUPP (the module
+ * lacks a flag), -EMFILE (@ctx holds max_heaps_per_context heaps), -ENOMEM,
+ * or an error of wsheap_ctx_default().
+ */
+int wsheap_create(struct wsheap_ctx *ctx, uint64_t max_size, uint64_t trim_size,
+		  unsigned int flags, struct wsheap **heapp);
+
+/**
+ * wsheap_free() - destroy a heap and everything allocated from it
+ * @heap: the heap, or NULL (nothing happens)
+ *
+ * Unmaps the heap's windows, then destroys the kernel heap.  The heap's
+ * memory is gone for every process that shares it (see libwsheap(3), fork).
+ *
+ * Return: 0, or the error of the DESTROY ioctl (the library's state of the
+ * heap is freed anyway).
+ */
+int wsheap_free(struct wsheap *heap);
+
+/**
+ * wsheap_detach() - forget a heap in this process only
+ * @heap: the heap, or NULL (nothing happens)
+ *
+ * Unmaps the heap's windows and frees the library's state of @heap without
+ * resetting or destroying the kernel heap.  Meant for a forked child that
+ * inherited heaps it does not own: the parent keeps using them.
+ *
+ * Return: 0.
+ */
+int wsheap_detach(struct wsheap *heap);
+
+/**
+ * wsheap_reset() - release every allocation of a heap at once
+ * @heap: the heap
+ *
+ * All pointers the heap handed out become invalid; the full quota is
+ * available again.  The kernel keeps page_align(trim_size) bytes of the
+ * heap's memory committed and frees the rest; the library keeps the mappings
+ * it used in the last generation for reuse and unmaps older ones, so a
+ * steady reset loop makes no mmap() at all.  With WSHEAP_HEAP_THREADSAFE,
+ * no allocation may run during the reset.
+ *
+ * Return: 0, or -EINVAL (@heap is NULL), or the error of the RESET ioctl.
+ */
+int wsheap_reset(struct wsheap *heap);
+
+/**
+ * wsheap_stats() - the library's view of a heap
+ * @heap: the heap
+ * @st: out
+ *
+ * Makes no system call.
+ *
+ * Return: 0, or -EINVAL (@heap or @st is NULL).
+ */
+int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st);
+
+/**
+ * wsheap_get_info() - the kernel's view of a heap (WSHEAP_IOC_INFO)
+ * @heap: the heap
+ * @info: out: the kernel's struct wsheap_info; its requested field counts
+ *	the blocks the library took, its max_size is UINT64_MAX
+ *
+ * Return: 0, or -EINVAL (@heap or @info is NULL), or the error of the ioctl.
+ */
+int wsheap_get_info(struct wsheap *heap, struct wsheap_info *info);
+
+/**
+ * wsheap_ctx_of() - the context a heap lives in
+ * @heap: the heap
+ *
+ * Return: the context, or NULL if @heap is NULL.
+ */
+struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
+
+/*
+ * The slow path of the allocators: a new block, a large or over-aligned
+ * request, a thread-safe heap, or an error.  Not for direct use.
+ */
+int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
+			void **ptr);
+
+/**
+ * wsheap_alloc() - allocate from a heap
+ * @heap: the heap
+ * @size: bytes; 0 is allowed, uses no quota and yields a non-NULL pointer
+ *	that must not be dereferenced
+ * @ptr: out: the memory, aligned to 8 bytes, not zeroed (except fresh pages),
+ *	valid until the heap is reset or freed; written only on success
+ *
+ * Inline: a few instructions and no system call while the current block has
+ * room.
+ *
+ * Return: 0, or -EINVAL (@heap or @ptr is NULL), -ENOSPC (the quota would be
+ * exceeded; nothing is consumed), -ENOMEM (no memory, or the heap's span is
+ * exhausted), -EDQUOT (the context's byte limit).
+ */
+WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
+{
+	if (WSHEAP_LIKELY(heap != NULL && ptr != NULL)) {
+		uintptr_t p = heap->cur;
+
+		if (WSHEAP_LIKELY(size <= heap->end - p &&
+				  size <= heap->max_size - heap->requested)) {
+			heap->cur = p + ((size + 7) & ~(size_t)7);
+			heap->requested += size;
+			*ptr = (void *)p;
+			return 0;
+		}
+	}
+	return __wsheap_alloc_slow(heap, size, WSHEAP_MIN_ALIGN, ptr);
+}
+
+/**
+ * wsheap_alloc_aligned() - allocate aligned memory from a heap
+ * @heap: the heap
+ * @size: bytes (as for wsheap_alloc())
+ * @align: a power of two up to WSHEAP_MAX_ALIGN (1 GiB); 0 and values below
+ *	8 give 8.  Padding for alignment uses no quota.
+ * @ptr: out (as for wsheap_alloc())
+ *
+ * Return: as wsheap_alloc(), and -EINVAL for a bad @align.
+ */
+WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
+				       size_t align, void **ptr)
+{
+	if (WSHEAP_LIKELY(heap != NULL && ptr != NULL &&
+			  align - WSHEAP_MIN_ALIGN <=
+			  WSHEAP_MAX_ALIGN - WSHEAP_MIN_ALIGN &&
+			  (align & (align - 1)) == 0)) {
+		uintptr_t p = (heap->cur + (align - 1)) &
+			      ~(uintptr_t)(align - 1);
+
+		if (WSHEAP_LIKELY(p >= heap->cur && p <= heap->end &&
+				  size <= heap->end - p &&
+				  size <= heap->max_size - heap->requested)) {
+			heap->cur = p + ((size + 7) & ~(size_t)7);
+			heap->requested += size;
+			*ptr = (void *)p;
+			return 0;
+		}
+	}
+	return __wsheap_alloc_slow(heap, size, align, ptr);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSHEAP_H */

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * Heaps: creation, the allocation slow path, blocks, windows, reset, fork.
+ *
+ * Blocks.  A heap takes blocks from the kernel (WSHEAP_IOC_ALLOC with page
+ * alignment) and bumps a pointer through the current one in user space.  The
+ * next block is as large as all blocks of the generation together, clamped
+ * to [WSHEAP_BLOCK_MIN, WSHEAP_BLOCK_MAX]: 64K, 64K, 128K, 256K, ... 64M,
+ * 64M, ...  The first block after a reset is sized for what the previous
+ * generation used (rounded up to a power of two, same clamp), so a steady
+ * allocate-and-reset loop takes one block per generation.  A request larger
+ * than the next block gets a block of its own (page rounded), and the
+ * current block stays current if it has more room left.
+ *
+ * Windows.  The kernel places the blocks of a generation one after the
+ * other from offset 0, so offsets repeat after every reset.  A block is
+ * reached through a window, an mmap() of a range of the heap's offsets.  A
+ * block that no window covers gets a prefix window [0, X), X four times the
+ * power of two at or above the block's end (at least 64 KiB, at most the
+ * heap's span): it is address space only, the kernel installs pages on
+ * touch, and the library never touches a page it has no block for.  So a
+ * growing heap maps O(log n) windows, the largest covers every block of the
+ * next generations, and a reset loop makes no mmap() at all.  Over-aligned
+ * blocks (alignment above the page size) get a window of their own, placed at
+ * an aligned address.  A reset unmaps the windows no block used in the
+ * generation that ends (unless that generation took no block at all), so
+ * the windows of a heap are those of at most two generations.  Pages the
+ * kernel frees at a reset are zapped from the windows by the kernel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "wsheap_priv.h"
+
+/*
+ * The current block of an empty heap: zero-size requests get this (non-NULL)
+ * address, every other request fails the inline bounds check.
+ */
+static _Alignas(4096) char wsheap_empty[8];
+#define EMPTY		((uintptr_t)wsheap_empty)
+#define EMPTY_ALIGN	((size_t)4096)
+
+/* A non-NULL pointer for a zero-size request that no block can serve. */
+static uintptr_t zero_size_ptr(size_t align)
+{
+	return align <= EMPTY_ALIGN ? EMPTY : (uintptr_t)align;
+}
+
+/* ---- registry and fork ---------------------------------------------------- */
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wsheap_impl *reg_head;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int atfork_err;
+
+static void reg_add(struct wsheap_impl *h)
+{
+	pthread_mutex_lock(&reg_lock);
+	h->reg_prev = NULL;
+	h->reg_next = reg_head;
+	if (reg_head)
+		reg_head->reg_prev = h;
+	reg_head = h;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static void reg_del(struct wsheap_impl *h)
+{
+	pthread_mutex_lock(&reg_lock);
+	if (h->reg_prev)
+		h->reg_prev->reg_next = h->reg_next;
+	else
+		reg_head = h->reg_next;
+	if (h->reg_next)
+		h->reg_next->reg_prev = h->reg_prev;
+	h->reg_prev = h->reg_next = NULL;
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/*
+ * Before fork: hold every lock a child could need, so it inherits them in a
+ * consistent state.  Order: default pool, registry, heaps.
+ */
+static void atfork_prepare(void)
+{
+	struct wsheap_impl *h;
+
+	wsheap__default_lock();
+	pthread_mutex_lock(&reg_lock);
+	for (h = reg_head; h; h = h->reg_next)
+		if (h->flags & WSHEAP_HEAP_THREADSAFE)
+			pthread_mutex_lock(&h->lock);
+}
+
+static void atfork_parent(void)
+{
+	struct wsheap_impl *h;
+
+	for (h = reg_head; h; h = h->reg_next)
+		if (h->flags & WSHEAP_HEAP_THREADSAFE)
+			pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&reg_lock);
+	wsheap__default_unlock();
+}
+
+/*
+ * In the child: the parent keeps bumping through its current blocks, so the
+ * child must never use them.  Drop every heap's current block: the child's
+ * next allocation takes a fresh block from the kernel, whose cursor is
+ * shared by both processes and advanced atomically.
+ */
+static void atfork_child(void)
+{
+	struct wsheap_impl *h;
+
+	for (h = reg_head; h; h = h->reg_next) {
+		h->pub.cur = EMPTY;
+		h->pub.end = EMPTY;
+		if (h->flags & WSHEAP_HEAP_THREADSAFE) {
+			__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&h->lock);
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	wsheap__default_unlock();
+}
+
+static void atfork_init(void)
+{
+	atfork_err = pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* ---- windows --------------------------------------------------------------- */
+
+/* The offsets [0, X) of a new prefix window for a block ending at @end. */
+static uint64_t prefix_len(const struct wsheap_impl *h, uint64_t end)
+{
+	uint64_t x = WSHEAP_BLOCK_MIN;
+
+	if (x < h->ctx->page_size)
+		x = h->ctx->page_size;
+	while (x < end && x < h->data_span)
+		x <<= 1;
+	if (x <= h->data_span / 4)
+		x <<= 2;
+	else
+		x = h->data_span;
+	return x < end ? end : x;
+}
+
+static void *map_at(struct wsheap_impl *h, void *addr, uint64_t off,
+		    uint64_t len, int extra_flags)
+{
+	COUNT_ADD(h->mmaps, 1);
+	COUNT_ADD(h->ctx->mmaps, 1);
+	return mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | extra_flags,
+		    h->ctx->fd, (off_t)(h->mmap_offset + off));
+}
+
+static void unmap(struct wsheap_impl *h, uintptr_t va, uint64_t len)
+{
+	COUNT_ADD(h->munmaps, 1);
+	COUNT_ADD(h->ctx->munmaps, 1);
+	munmap((void *)va, len);
+}
+
+static int window_add(struct wsheap_impl *h, uint64_t off, uint64_t len,
+		      uintptr_t va)
+{
+	struct wsheap_window *w = malloc(sizeof(*w));
+
+	if (!w) {
+		unmap(h, va, len);
+		return -ENOMEM;
+	}
+	w->off = off;
+	w->len = len;
+	w->va = va;
+	w->last_gen = h->gen;
+	w->next = h->windows;
+	h->windows = w;
+	COUNT_ADD(h->nwindows, 1);
+	COUNT_ADD(h->mapped_bytes, len);
+	return 0;
+}
+
+/* Map heap bytes [off, off + len) at an address aligned to @align. */
+static int window_map_aligned(struct wsheap_impl *h, uint64_t off,
+			      uint64_t len, uint64_t align, uintptr_t *vap)
+{
+	uintptr_t res, va;
+	void *p;
+
+	if (len + align < len)
+		return -ENOMEM;
+	p = mmap(NULL, len + align, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	COUNT_ADD(h->mmaps, 1);
+	COUNT_ADD(h->ctx->mmaps, 1);
+	if (p == MAP_FAILED)
+		return -errno;
+	res = (uintptr_t)p;
+	va = ALIGN_UP(res, (uintptr_t)align);
+
+	p = map_at(h, (void *)va, off, len, MAP_FIXED);
+	if (p == MAP_FAILED) {
+		int ret = -errno;
+
+		unmap(h, res, len + align);
+		return ret;
+	}
+	if (va > res)
+		unmap(h, res, va - res);
+	if (res + len + align > va + len)
+		unmap(h, va + len, res + len + align - (va + len));
+
+	*vap = va;
+	return window_add(h, off, len, va);
+}
+
+static int window_map(struct wsheap_impl *h, uint64_t off, uint64_t len,
+		      uintptr_t *vap)
+{
+	void *p = map_at(h, NULL, off, len, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*vap = (uintptr_t)p;
+	return window_add(h, off, len, (uintptr_t)p);
+}
+
+/* The address of heap bytes [off, off + len), mapping them if needed. */
+static int map_block(struct wsheap_impl *h, uint64_t off, uint64_t len,
+		     uint64_t align, uintptr_t *vap)
+{
+	struct wsheap_window *w;
+	uint64_t x;
+	uintptr_t va;
+	int ret;
+
+	for (w = h->windows; w; w = w->next) {
+		if (off < w->off || off + len > w->off + w->len)
+			continue;
+		va = w->va + (off - w->off);
+		if (va & (align - 1))
+			continue;
+		w->last_gen = h->gen;
+		*vap = va;
+		return 0;
+	}
+
+	if (align > h->ctx->page_size)
+		return window_map_aligned(h, off, len, align, vap);
+
+	x = prefix_len(h, off + len);
+	ret = window_map(h, 0, x, &va);
+	if (!ret) {
+		*vap = va + off;
+		return 0;
+	}
+	/* No room for the prefix: map just the block. */
+	return window_map(h, off, len, vap);
+}
+
+/* Unmap the windows no block used in the generation that is ending. */
+static void windows_prune(struct wsheap_impl *h)
+{
+	struct wsheap_window **pw = &h->windows, *w;
+
+	if (!h->blocks)
+		return;	/* an idle generation says nothing about the next */
+
+	while ((w = *pw)) {
+		if (w->last_gen < h->gen) {
+			*pw = w->next;
+			unmap(h, w->va, w->len);
+			COUNT_SUB(h->nwindows, 1);
+			COUNT_SUB(h->mapped_bytes, w->len);
+			free(w);
+		} else {
+			pw = &w->next;
+		}
+	}
+}
+
+static void windows_unmap_all(struct wsheap_impl *h)
+{
+	struct wsheap_window *w, *next;
+
+	for (w = h->windows; w; w = next) {
+		next = w->next;
+		unmap(h, w->va, w->len);
+		free(w);
+	}
+	h->windows = NULL;
+	h->nwindows = 0;
+	h->mapped_bytes = 0;
+}
+
+/* ---- blocks ---------------------------------------------------------------- */
+
+/*
+ * Take a block of at least @need bytes from the kernel and map it at an
+ * address aligned to @align.  *@own is set for a block made for this request
+ * only (larger than the growth policy's size, or over-aligned).
+ */
+static int get_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
+		     uintptr_t *basep, uint64_t *lenp, bool *own)
+{
+	uint64_t pg = h->ctx->page_size, want, len;
+	struct wsheap_alloc a;
+	int ret;
+
+	if (need > h->data_span)
+		return -ENOMEM;
+	need = ALIGN_UP(need ? need : 1, pg);
+
+	want = h->block_bytes > h->hint ? h->block_bytes : h->hint;
+	if (want < WSHEAP_BLOCK_MIN)
+		want = WSHEAP_BLOCK_MIN;
+	if (want > WSHEAP_BLOCK_MAX)
+		want = WSHEAP_BLOCK_MAX;
+	want = ALIGN_UP(want, pg);
+
+	*own = align > pg || need > want;
+	len = *own ? need : want;
+
+	memset(&a, 0, sizeof(a));
+	a.handle = h->handle;
+	a.size = len;
+	a.align = pg;
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_ALLOC, &a);
+	if (ret)
+		return (ret == -EFBIG || ret == -EOVERFLOW || ret == -ENOSPC) ?
+			-ENOMEM : ret;
+
+	h->kgen = a.generation;
+	h->block_bytes += len;
+	h->blocks++;
+
+	ret = map_block(h, a.offset, len, align, basep);
+	if (ret)
+		return ret;
+	*lenp = len;
+	return 0;
+}
+
+/*
+ * The first block of the next generation: what this one used (the blocks
+ * less the room left in the current one), rounded up to a power of two.
+ */
+static uint64_t next_hint(struct wsheap_impl *h)
+{
+	struct wsheap_tsblock *b;
+	uint64_t used = h->block_bytes, left, x;
+
+	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
+		b = __atomic_load_n(&h->tscur, __ATOMIC_RELAXED);
+		left = b ? b->end - b->cur : 0;
+	} else {
+		left = h->pub.end - h->pub.cur;
+	}
+	used = used > left ? used - left : 0;
+	for (x = WSHEAP_BLOCK_MIN; x < used && x < WSHEAP_BLOCK_MAX; x <<= 1)
+		;
+	return x;
+}
+
+/* ---- allocation -------------------------------------------------------------- */
+
+static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
+		    void **ptr)
+{
+	struct wsheap_tsblock *b, *nb;
+	uint64_t old, len;
+	uintptr_t c, p, base;
+	size_t rsz;
+	bool own;
+	int ret;
+
+	/* Reserve the quota first; give it back if the allocation fails. */
+	old = __atomic_load_n(&h->ts_requested, __ATOMIC_RELAXED);
+	do {
+		if (size > h->max_size - old)
+			return -ENOSPC;
+	} while (!__atomic_compare_exchange_n(&h->ts_requested, &old,
+					      old + size, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+
+	if (size > h->data_span) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	rsz = (size + 7) & ~(size_t)7;
+
+	for (;;) {
+		b = __atomic_load_n(&h->tscur, __ATOMIC_ACQUIRE);
+		if (b) {
+			c = __atomic_load_n(&b->cur, __ATOMIC_RELAXED);
+			for (;;) {
+				p = ALIGN_UP(c, (uintptr_t)align);
+				if (p < c || p > b->end || rsz > b->end - p)
+					break;
+				if (__atomic_compare_exchange_n(&b->cur, &c,
+								p + rsz, true,
+								__ATOMIC_RELAXED,
+								__ATOMIC_RELAXED)) {
+					*ptr = (void *)p;
+					return 0;
+				}
+			}
+		}
+		if (size == 0) {
+			*ptr = (void *)zero_size_ptr(align);
+			return 0;
+		}
+
+		pthread_mutex_lock(&h->lock);
+		if (__atomic_load_n(&h->tscur, __ATOMIC_RELAXED) != b) {
+			/* Another thread installed a block: try it. */
+			pthread_mutex_unlock(&h->lock);
+			continue;
+		}
+		nb = malloc(sizeof(*nb));
+		if (!nb) {
+			pthread_mutex_unlock(&h->lock);
+			ret = -ENOMEM;
+			goto undo;
+		}
+		ret = get_block(h, rsz, align, &base, &len, &own);
+		if (ret) {
+			pthread_mutex_unlock(&h->lock);
+			free(nb);
+			goto undo;
+		}
+		p = base;
+		if (!own || !b ||
+		    base + len - (p + rsz) >
+		    b->end - __atomic_load_n(&b->cur, __ATOMIC_RELAXED)) {
+			nb->cur = p + rsz;
+			nb->end = base + len;
+			nb->next = h->tsblocks;
+			h->tsblocks = nb;
+			__atomic_store_n(&h->tscur, nb, __ATOMIC_RELEASE);
+		} else {
+			free(nb);
+		}
+		pthread_mutex_unlock(&h->lock);
+		*ptr = (void *)p;
+		return 0;
+	}
+
+undo:
+	__atomic_fetch_sub(&h->ts_requested, size, __ATOMIC_RELAXED);
+	return ret;
+}
+
+int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
+			void **ptr)
+{
+	struct wsheap_impl *h;
+	uintptr_t p, base;
+	uint64_t len;
+	size_t rsz;
+	bool own;
+	int ret;
+
+	if (!heap || !ptr)
+		return -EINVAL;
+	if (align & (align - 1))
+		return -EINVAL;
+	if (align < WSHEAP_MIN_ALIGN)
+		align = WSHEAP_MIN_ALIGN;
+	if (align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+
+	h = to_impl(heap);
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		return ts_alloc(h, size, align, ptr);
+
+	if (size > heap->max_size - heap->requested)
+		return -ENOSPC;
+	if (size > h->data_span)
+		return -ENOMEM;
+	rsz = (size + 7) & ~(size_t)7;
+
+	/* The current block, with an alignment the inline path did not try. */
+	p = ALIGN_UP(heap->cur, (uintptr_t)align);
+	if (p >= heap->cur && p <= heap->end && rsz <= heap->end - p) {
+		heap->cur = p + rsz;
+		goto done;
+	}
+	if (size == 0) {
+		p = zero_size_ptr(align);
+		goto done;
+	}
+
+	ret = get_block(h, rsz, align, &base, &len, &own);
+	if (ret)
+		return ret;
+	p = base;
+	if (!own || base + len - (p + rsz) > heap->end - heap->cur) {
+		heap->cur = p + rsz;
+		heap->end = base + len;
+	}
+done:
+	heap->requested += size;
+	*ptr = (void *)p;
+	return 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------------- */
+
+int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
+		      uint64_t trim_size, unsigned int flags,
+		      struct wsheap **heapp)
+{
+	struct wsheap_create c;
+	struct wsheap_impl *h;
+	uint32_t kflags = 0;
+	int ret;
+
+	if (flags & ~WSHEAP_HEAP_FLAGS)
+		return -EINVAL;
+	if (flags & WSHEAP_HEAP_POPULATE)
+		kflags |= WSHEAP_CREATE_POPULATE;
+	if (flags & WSHEAP_HEAP_ZERO_ON_RESET)
+		kflags |= WSHEAP_CREATE_ZERO_ON_RESET;
+	if (kflags & ~ctx->create_flags)
+		return -EOPNOTSUPP;
+
+	pthread_once(&atfork_once, atfork_init);
+	if (atfork_err)
+		return -atfork_err;
+
+	h = aligned_alloc(64, ALIGN_UP(sizeof(*h), (size_t)64));
+	if (!h)
+		return -ENOMEM;
+	memset(h, 0, sizeof(*h));
+	h->ctx = ctx;
+
+	memset(&c, 0, sizeof(c));
+	c.max_size = UINT64_MAX;	/* the library enforces max_size */
+	c.trim_size = trim_size;
+	c.flags = kflags;
+	ret = wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_CREATE, &c);
+	if (ret) {
+		free(h);
+		return ret;
+	}
+
+	h->handle = c.handle;
+	h->flags = flags;
+	h->mmap_offset = c.mmap_offset;
+	h->mmap_span = c.mmap_span ? c.mmap_span : ctx->span;
+	h->data_span = h->mmap_span;
+#ifdef WSHEAP_STATUS_OFFSET
+	/* The status area at the end of the span holds no data. */
+	if (h->data_span > WSHEAP_STATUS_OFFSET)
+		h->data_span = WSHEAP_STATUS_OFFSET;
+#endif
+	h->max_size = max_size;
+	h->trim_size = trim_size;
+	h->pub.cur = EMPTY;
+	h->pub.end = EMPTY;
+	if (flags & WSHEAP_HEAP_THREADSAFE) {
+		/* The inline path serves zero-size requests only. */
+		h->pub.max_size = 0;
+		pthread_mutex_init(&h->lock, NULL);
+	} else {
+		h->pub.max_size = max_size;
+	}
+
+	COUNT_ADD(ctx->heaps, 1);
+	reg_add(h);
+	*heapp = &h->pub;
+	return 0;
+}
+
+int wsheap_create(struct wsheap_ctx *ctx, uint64_t max_size,
+		  uint64_t trim_size, unsigned int flags, struct wsheap **heapp)
+{
+	if (!heapp || (flags & ~WSHEAP_HEAP_FLAGS))
+		return -EINVAL;
+	if (!ctx)
+		return wsheap__create_default(max_size, trim_size, flags, heapp);
+	return wsheap__create_in(ctx, max_size, trim_size, flags, heapp);
+}
+
+static void tsblocks_free(struct wsheap_impl *h)
+{
+	struct wsheap_tsblock *b, *next;
+
+	for (b = h->tsblocks; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	h->tsblocks = NULL;
+	__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELAXED);
+}
+
+static void heap_release(struct wsheap_impl *h)
+{
+	windows_unmap_all(h);
+	tsblocks_free(h);
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		pthread_mutex_destroy(&h->lock);
+	COUNT_SUB(h->ctx->heaps, 1);
+	free(h);
+}
+
+int wsheap_free(struct wsheap *heap)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_destroy d;
+	int ret;
+
+	if (!heap)
+		return 0;
+	reg_del(h);
+	/* Unmap first: nothing of ours may still map pages DESTROY frees. */
+	windows_unmap_all(h);
+
+	memset(&d, 0, sizeof(d));
+	d.handle = h->handle;
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_DESTROY, &d);
+	heap_release(h);
+	return ret;
+}
+
+int wsheap_detach(struct wsheap *heap)
+{
+	struct wsheap_impl *h = to_impl(heap);
+
+	if (!heap)
+		return 0;
+	reg_del(h);
+	heap_release(h);
+	return 0;
+}
+
+int wsheap_reset(struct wsheap *heap)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	bool ts;
+	struct wsheap_reset r;
+	int ret;
+
+	if (!heap)
+		return -EINVAL;
+	ts = h->flags & WSHEAP_HEAP_THREADSAFE;
+	if (ts)
+		pthread_mutex_lock(&h->lock);
+
+	memset(&r, 0, sizeof(r));
+	r.handle = h->handle;
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_RESET, &r);
+	if (ret)
+		goto out;
+
+	h->kgen = r.generation;
+	h->hint = next_hint(h);
+	windows_prune(h);
+	h->gen++;
+	h->block_bytes = 0;
+	h->blocks = 0;
+	heap->cur = EMPTY;
+	heap->end = EMPTY;
+	heap->requested = 0;
+	if (ts) {
+		tsblocks_free(h);
+		__atomic_store_n(&h->ts_requested, 0, __ATOMIC_RELAXED);
+	}
+out:
+	if (ts)
+		pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_tsblock *b;
+
+	if (!heap || !st)
+		return -EINVAL;
+
+	memset(st, 0, sizeof(*st));
+	st->max_size = h->max_size;
+	st->trim_size = h->trim_size;
+	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
+		st->requested = __atomic_load_n(&h->ts_requested,
+						__ATOMIC_RELAXED);
+		b = __atomic_load_n(&h->tscur, __ATOMIC_ACQUIRE);
+		if (b)
+			st->free_bytes = b->end -
+				__atomic_load_n(&b->cur, __ATOMIC_RELAXED);
+	} else {
+		st->requested = heap->requested;
+		st->free_bytes = heap->end - heap->cur;
+	}
+	st->block_bytes = h->block_bytes;
+	st->blocks = h->blocks;
+	st->mapped_bytes = COUNT_READ(h->mapped_bytes);
+	st->windows = COUNT_READ(h->nwindows);
+	st->generation = h->gen;
+	st->ioctls = COUNT_READ(h->ioctls);
+	st->mmaps = COUNT_READ(h->mmaps);
+	st->munmaps = COUNT_READ(h->munmaps);
+	st->flags = h->flags;
+	st->handle = h->handle;
+	return 0;
+}
+
+int wsheap_get_info(struct wsheap *heap, struct wsheap_info *info)
+{
+	struct wsheap_impl *h = to_impl(heap);
+
+	if (!heap || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->handle = h->handle;
+	return wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_INFO, info);
+}
+
+struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap)
+{
+	return heap ? to_impl(heap)->ctx : NULL;
+}

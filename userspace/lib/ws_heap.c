@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * WWSAPI heaps on top of the native API: WsCreateHeap, WsAlloc, WsResetHeap,
+ * WsFreeHeap, WsGetHeapProperty.
+ *
+ * maxSize is the native heap's quota (the library enforces it on the sum of
+ * requested sizes); trimSize is the native (kernel) trim size.
+ *
+ * WS_HEAP_PROPERTY_ACTUAL_SIZE reports Windows' block model, computed next
+ * to the real (larger, page-granular) kernel blocks: the first block is 128
+ * bytes, each further block twice the previous one or as large as the
+ * request that needs it, requests are rounded up to 8 bytes, carry no header
+ * and never straddle blocks.  A reset keeps the first block and then further
+ * blocks in order while everything kept still fits in trimSize.  A
+ * zero-size request takes no block.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wsheap_priv.h"
+#include "ws_priv.h"
+
+#define WS_HEAP_MAGIC		0x50414548u	/* "HEAP" */
+#define MODEL_FIRST_BLOCK	((SIZE_T)128)
+#define MODEL_MAX_BLOCKS	64
+
+struct _WS_HEAP {
+	uint32_t magic;
+	struct wsheap *heap;
+	SIZE_T max_size;
+	SIZE_T trim_size;
+
+	/* Windows' block model, for ACTUAL_SIZE */
+	ULONG nblocks;		/* blocks held */
+	ULONG cur;		/* the block being filled (if nblocks) */
+	SIZE_T used;		/* bytes used in blocks[cur] */
+	SIZE_T actual;		/* sum of blocks[] */
+	SIZE_T blocks[MODEL_MAX_BLOCKS];
+};
+
+static SIZE_T sat_add(SIZE_T a, SIZE_T b)
+{
+	return a + b < a ? SIZE_MAX : a + b;
+}
+
+static void model_alloc(WS_HEAP *h, SIZE_T size)
+{
+	SIZE_T r, nb;
+	ULONG i;
+
+	if (size == 0)
+		return;
+	r = size > SIZE_MAX - 7 ? SIZE_MAX : (size + 7) & ~(SIZE_T)7;
+
+	if (h->nblocks) {
+		if (r <= h->blocks[h->cur] - h->used) {
+			h->used += r;
+			return;
+		}
+		/* Blocks kept by a reset come next, in order. */
+		for (i = h->cur + 1; i < h->nblocks; i++) {
+			if (r <= h->blocks[i]) {
+				h->cur = i;
+				h->used = r;
+				return;
+			}
+		}
+	}
+
+	if (h->nblocks == 0) {
+		nb = MODEL_FIRST_BLOCK;
+	} else {
+		nb = h->blocks[h->nblocks - 1];
+		nb = nb > SIZE_MAX / 2 ? SIZE_MAX : nb * 2;
+	}
+	if (nb < r)
+		nb = r;
+
+	if (h->nblocks == MODEL_MAX_BLOCKS) {
+		/* Unreachable with doubling sizes; stay saturated. */
+		h->cur = h->nblocks - 1;
+		h->used = h->blocks[h->cur];
+		h->actual = SIZE_MAX;
+		return;
+	}
+	h->blocks[h->nblocks] = nb;
+	h->cur = h->nblocks++;
+	h->used = r;
+	h->actual = sat_add(h->actual, nb);
+}
+
+static void model_reset(WS_HEAP *h)
+{
+	SIZE_T kept;
+	ULONG n;
+
+	if (h->nblocks == 0)
+		return;
+	kept = h->blocks[0];	/* the first block is always kept */
+	for (n = 1; n < h->nblocks; n++) {
+		if (sat_add(kept, h->blocks[n]) > h->trim_size)
+			break;
+		kept += h->blocks[n];
+	}
+	h->nblocks = n;
+	h->cur = 0;
+	h->used = 0;
+	h->actual = kept;
+}
+
+static HRESULT hr_from_errno(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return WS_E_QUOTA_EXCEEDED;
+	case -ENOMEM:
+	case -EDQUOT:
+	case -EMFILE:
+	case -ENFILE:
+	case -EFBIG:
+	case -EOVERFLOW:
+		return E_OUTOFMEMORY;
+	case -EINVAL:
+		return E_INVALIDARG;
+	case -EBUSY:
+		return WS_E_INVALID_OPERATION;
+	case -EOPNOTSUPP:
+		return WS_E_NOT_SUPPORTED;
+	default:
+		return E_FAIL;
+	}
+}
+
+/* A message for a negative errno from the native API (no locale, no libc). */
+static const char *errstr(int err, char *buf, size_t len)
+{
+	switch (err) {
+	case -ENOMEM:
+		return "out of memory, or the heap's address span is used up";
+	case -EDQUOT:
+		return "the /dev/wsheap context's byte limit (max_bytes_per_context) is reached";
+	case -EMFILE:
+		return "too many heaps (max_heaps_per_context) and no more contexts";
+	case -ENFILE:
+		return "too many open files in the system";
+	case -ENOENT:
+		return "no such file or directory";
+	case -ENODEV:
+	case -ENXIO:
+		return "no such device";
+	case -EACCES:
+	case -EPERM:
+		return "permission denied";
+	case -EPROTO:
+		return "the module speaks another ABI version";
+	case -EINVAL:
+		return "invalid argument";
+	case -EBUSY:
+		return "busy";
+	case -EOPNOTSUPP:
+		return "not supported by the module";
+	default:
+		snprintf(buf, len, "error %d", -err);
+		return buf;
+	}
+}
+
+HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
+			    const WS_HEAP_PROPERTY *properties,
+			    ULONG propertyCount, WS_HEAP **heap,
+			    WS_ERROR *error)
+{
+	char buf[128];
+	WS_HEAP *h;
+	int ret;
+
+	(void)properties;	/* ignored when propertyCount is 0 */
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsCreateHeap: the heap out-pointer is NULL");
+	if (propertyCount)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsCreateHeap: propertyCount is %u, but heap properties are reserved: it must be 0",
+				       (unsigned int)propertyCount);
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return wsheap__ws_fail(error, E_OUTOFMEMORY,
+				       "WsCreateHeap: out of memory for the heap object");
+
+	ret = wsheap_create(NULL, maxSize, trimSize, 0, &h->heap);
+	if (ret) {
+		free(h);
+		if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+			return wsheap__ws_fail(error, E_FAIL,
+					       "WsCreateHeap: cannot open %s: %s (is the wsheap module loaded?)",
+					       WSHEAP_DEVICE,
+					       errstr(ret, buf, sizeof(buf)));
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsCreateHeap: cannot create a heap: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	}
+
+	h->magic = WS_HEAP_MAGIC;
+	h->max_size = maxSize;
+	h->trim_size = trimSize;
+	*heap = h;
+	return S_OK;
+}
+
+HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
+{
+	struct wsheap_stats st;
+	char buf[128];
+	void *p;
+	int ret;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsAlloc: the heap is NULL");
+	if (!ptr)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsAlloc: the out-pointer is NULL");
+
+	ret = wsheap_alloc(heap->heap, size, &p);
+	if (ret == -ENOSPC) {
+		wsheap_stats(heap->heap, &st);
+		return wsheap__ws_fail(error, WS_E_QUOTA_EXCEEDED,
+				       "WsAlloc: allocating %zu bytes would exceed the heap's maximum size of %zu bytes (%llu bytes are already allocated)",
+				       size, heap->max_size,
+				       (unsigned long long)st.requested);
+	}
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsAlloc: cannot allocate %zu bytes: %s",
+				       size, errstr(ret, buf, sizeof(buf)));
+
+	model_alloc(heap, size);
+	*ptr = p;
+	return S_OK;
+}
+
+HRESULT WINAPI WsResetHeap(WS_HEAP *heap, WS_ERROR *error)
+{
+	char buf[128];
+	int ret;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsResetHeap: the heap is NULL");
+
+	ret = wsheap_reset(heap->heap);
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsResetHeap: cannot reset the heap: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	model_reset(heap);
+	return S_OK;
+}
+
+void WINAPI WsFreeHeap(WS_HEAP *heap)
+{
+	if (!heap)
+		return;
+	wsheap_free(heap->heap);
+	heap->magic = 0;
+	free(heap);
+}
+
+HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
+				 void *value, ULONG valueSize, WS_ERROR *error)
+{
+	struct wsheap_stats st;
+	SIZE_T v;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsGetHeapProperty: the heap is NULL");
+
+	switch (id) {
+	case WS_HEAP_PROPERTY_MAX_SIZE:
+		v = heap->max_size;
+		break;
+	case WS_HEAP_PROPERTY_TRIM_SIZE:
+		v = heap->trim_size;
+		break;
+	case WS_HEAP_PROPERTY_REQUESTED_SIZE:
+		wsheap_stats(heap->heap, &st);
+		v = (SIZE_T)st.requested;
+		break;
+	case WS_HEAP_PROPERTY_ACTUAL_SIZE:
+		v = heap->actual;
+		break;
+	default:
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsGetHeapProperty: unknown heap property id %d",
+				       (int)id);
+	}
+
+	if (!value)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsGetHeapProperty: the value buffer is NULL");
+	if (valueSize != sizeof(SIZE_T))
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsGetHeapProperty: valueSize is %u, but heap properties are SIZE_T (%zu bytes)",
+				       (unsigned int)valueSize, sizeof(SIZE_T));
+	memcpy(value, &v, sizeof(v));
+	return S_OK;
+}

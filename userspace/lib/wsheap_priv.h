@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libwsheap internals shared by the library's sources.  Not installed.
+ */
+#ifndef WSHEAP_PRIV_H
+#define WSHEAP_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Everything declared by the public headers is exported. */
+#pragma GCC visibility push(default)
+#include "wsheap.h"
+#pragma GCC visibility pop
+
+#define WSHEAP_HIDDEN	__attribute__((visibility("hidden")))
+
+#define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+
+/* Relaxed counters: statistics only, never used for synchronisation. */
+#define COUNT_ADD(var, n)	__atomic_fetch_add(&(var), (n), __ATOMIC_RELAXED)
+#define COUNT_SUB(var, n)	__atomic_fetch_sub(&(var), (n), __ATOMIC_RELAXED)
+#define COUNT_READ(var)		__atomic_load_n(&(var), __ATOMIC_RELAXED)
+
+/**
+ * struct wsheap_ctx - one open file of /dev/wsheap
+ * @fd: the file
+ * @page_size: the module's page size (mmap offset and commit granule)
+ * @abi: the module's ABI version
+ * @create_flags: the CREATE flags the module accepts
+ * @span: bytes a heap may address
+ * @heaps: heaps living in this context
+ * @ioctls: counters (relaxed atomics)
+ * @mmaps: "
+ * @munmaps: "
+ * @is_default: part of the default pool, never closed
+ * @pool_next: next context of the default pool
+ */
+struct wsheap_ctx {
+	int fd;
+	uint32_t page_size;
+	uint32_t abi;
+	uint32_t create_flags;
+	uint64_t span;
+	uint64_t heaps;
+	uint64_t ioctls;
+	uint64_t mmaps;
+	uint64_t munmaps;
+	bool is_default;
+	struct wsheap_ctx *pool_next;
+};
+
+/**
+ * struct wsheap_window - one mmap() of a range of a heap's offsets
+ * @off: first heap offset mapped (page aligned)
+ * @len: bytes mapped
+ * @va: where
+ * @last_gen: the library generation in which a block last used it
+ * @next: list link
+ */
+struct wsheap_window {
+	uint64_t off;
+	uint64_t len;
+	uintptr_t va;
+	uint64_t last_gen;
+	struct wsheap_window *next;
+};
+
+/**
+ * struct wsheap_tsblock - a block of a thread-safe heap
+ * @cur: next free byte, advanced with compare-and-swap
+ * @end: end of the block
+ * @next: list of all blocks of the generation (freed at reset)
+ */
+struct wsheap_tsblock {
+	uintptr_t cur;
+	uintptr_t end;
+	struct wsheap_tsblock *next;
+};
+
+/**
+ * struct wsheap_impl - a heap; @pub must stay first
+ */
+struct wsheap_impl {
+	struct wsheap pub;
+
+	struct wsheap_ctx *ctx;
+	uint32_t handle;
+	unsigned int flags;
+	uint64_t mmap_offset;
+	uint64_t mmap_span;
+	uint64_t data_span;	/* offsets that can hold data */
+	uint64_t max_size;
+	uint64_t trim_size;
+
+	/* Blocks of the current generation. */
+	uint64_t block_bytes;
+	uint64_t blocks;
+	uint64_t hint;		/* first block size of a generation */
+	uint64_t gen;		/* resets made by the library */
+	uint64_t kgen;		/* the kernel's generation, as last seen */
+
+	/* Mappings. */
+	struct wsheap_window *windows;
+	uint64_t nwindows;
+	uint64_t mapped_bytes;
+
+	/* Counters (relaxed atomics). */
+	uint64_t ioctls;
+	uint64_t mmaps;
+	uint64_t munmaps;
+
+	/* WSHEAP_HEAP_THREADSAFE only. */
+	pthread_mutex_t lock;
+	struct wsheap_tsblock *tscur;	/* atomic pointer */
+	struct wsheap_tsblock *tsblocks;
+	uint64_t ts_requested;		/* atomic */
+
+	/* Registry of all heaps of the process (for fork). */
+	struct wsheap_impl *reg_prev;
+	struct wsheap_impl *reg_next;
+};
+
+static inline struct wsheap_impl *to_impl(struct wsheap *heap)
+{
+	return (struct wsheap_impl *)heap;
+}
+
+/* ctx.c */
+WSHEAP_HIDDEN int wsheap__ioctl(struct wsheap_ctx *ctx, uint64_t *heap_counter,
+				unsigned long cmd, void *arg);
+WSHEAP_HIDDEN int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
+					 unsigned int flags,
+					 struct wsheap **heapp);
+WSHEAP_HIDDEN int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
+				    uint64_t trim_size, unsigned int flags,
+				    struct wsheap **heapp);
+WSHEAP_HIDDEN void wsheap__default_lock(void);
+WSHEAP_HIDDEN void wsheap__default_unlock(void);
+
+#endif /* WSHEAP_PRIV_H */

@@ -9,7 +9,7 @@ top=$(dirname "$here")
 cd "$top"
 . "$here/lib.sh"
 start=$(date +%s)
-out="$top/build/check"
+out=${WSHEAP_CHECK_OUT:-$top/build/check}
 rm -rf "$out"
 mkdir -p "$out"
 

@@ -15,7 +15,7 @@ mkdir -p "$out"
 
 fail_setup() {
 	log "setup failed: $*"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed" | tee "$out/summary.txt"
 	exit 1
 }
 
@@ -65,4 +65,7 @@ boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" \
 	"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 
 log "make check took $(( $(date +%s) - start )) s; logs in $out"
-python3 "$here/results.py" total "$out"/*/results.json
+python3 "$here/results.py" total "$out"/*/results.json >"$out/summary.txt"
+rc=$?
+cat "$out/summary.txt"
+exit $rc

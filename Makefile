@@ -1,20 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# wsheap: the module (built by Kbuild), the user-space library and tests, and
+# wsheap: the module (built by Kbuild), the user-space library and tools, and
 # the entry points that run them in QEMU.
 #
 #   make                  build wsheap.ko against KDIR and build userspace/
-#   make run              boot Debian's kernel in QEMU, load wsheap, run the demo
-#   make check            every test, on the stock and the debug kernel
+#   make run              boot Debian's kernel in QEMU, load wsheap, run the demos
+#   make check            every test, on the stock 6.12 and 6.1 kernels and a
+#                         debug 6.12 kernel (KUnit, KASAN, lockdep, kmemleak)
+#   make bench            wsheap against its peers, measured in one guest boot
+#   make fuzz             the long fuzz, stress and reload budget on the debug kernel
 #   make lint             checkpatch --strict, sparse, -Werror user-space builds
-#   make install          modules_install + depmod, the library, headers, man pages
+#   make install          the module (modules_install, depmod), the library,
+#                         headers, pc file, man pages, wsheapctl, udev rule
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
+BINDIR ?= $(PREFIX)/bin
+UDEVDIR ?= /usr/lib/udev/rules.d
 
-.PHONY: all modules userspace run check lint install modules_install clean
+.PHONY: all modules userspace run check bench fuzz lint install \
+	modules_install clean
 
 all: modules userspace
 
@@ -23,6 +31,7 @@ modules:
 
 userspace:
 	$(MAKE) -C userspace
+	$(MAKE) -C userspace/tools
 
 run:
 	testing/run.sh
@@ -30,16 +39,29 @@ run:
 check:
 	testing/check.sh
 
+bench:
+	testing/bench.sh
+
+fuzz:
+	testing/fuzz.sh
+
 lint:
 	testing/lint.sh
 
-modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
 	[ -n "$(DESTDIR)" ] || depmod -a $(KERNELRELEASE)
 
 install: modules_install
-	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) \
+		MANDIR=$(MANDIR)
+	$(MAKE) -C userspace/tools install BINDIR=$(BINDIR) DESTDIR=$(DESTDIR)
+	install -D -m 644 docs/wsheap.4 $(DESTDIR)$(MANDIR)/man4/wsheap.4
+	install -D -m 644 packaging/60-wsheap.rules \
+		$(DESTDIR)$(UDEVDIR)/60-wsheap.rules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C userspace clean
+	-$(MAKE) -C userspace/tools clean

@@ -6,6 +6,7 @@
  */
 #include <linux/dma-buf.h>
 #include <linux/file.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
@@ -27,6 +28,8 @@ struct wsheap_context *wsheap_context_create(void)
 	mutex_init(&ctx->lock);
 	xa_init_flags(&ctx->handles, XA_FLAGS_ALLOC1);
 	atomic64_set(&ctx->committed, 0);
+	ctx->pid = task_tgid_nr(current);
+	wsheap_debugfs_add_context(ctx);
 	return ctx;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_create);
@@ -37,6 +40,7 @@ static void wsheap_context_release(struct kref *ref)
 						  ref);
 
 	WARN_ON_ONCE(atomic64_read(&ctx->committed));
+	wsheap_debugfs_del_context(ctx);
 	xa_destroy(&ctx->handles);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);

@@ -10,11 +10,15 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
 #include "wsheap_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "wsheap_trace.h"
 
 /* Bytes committed by every heap of every context. */
 atomic64_t wsheap_committed_total = ATOMIC64_INIT(0);
@@ -107,6 +111,10 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 	heap->memcg = get_mem_cgroup_from_mm(current->mm);
 	kref_get(&owner->ref);
 	heap->owner = owner;
+	heap->id = file_inode(file)->i_ino;
+	heap->pid = task_tgid_nr(current);
+	wsheap_debugfs_add_heap(heap);
+	trace_wsheap_create(heap->id, max_size, trim_size, flags);
 	return heap;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_create);
@@ -236,6 +244,8 @@ int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 	heap->requested += size;
 	*offset = start;
 	*generation = heap->generation;
+	trace_wsheap_alloc(heap->id, size, align, start,
+			   heap->committed_pages << PAGE_SHIFT);
 	ret = 0;
 out:
 	mutex_unlock(&heap->lock);
@@ -275,6 +285,8 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
 	wsheap_uncharge(heap, heap->committed_pages - keep);
+	trace_wsheap_reset(heap->id, heap->generation + 1, keep << PAGE_SHIFT,
+			   (heap->committed_pages - keep) << PAGE_SHIFT);
 	WRITE_ONCE(heap->committed_pages, keep);
 	heap->cursor = 0;
 	heap->requested = 0;
@@ -301,6 +313,8 @@ void wsheap_heap_kill(struct wsheap_heap *heap)
 	mutex_lock(&heap->lock);
 	if (!heap->dead) {
 		heap->dead = true;
+		trace_wsheap_destroy(heap->id,
+				     heap->committed_pages << PAGE_SHIFT);
 		wsheap_store_release(heap, 0);
 		wsheap_uncharge(heap, heap->committed_pages);
 		WRITE_ONCE(heap->committed_pages, 0);
@@ -342,6 +356,7 @@ void wsheap_heap_free(struct wsheap_heap *heap)
 	struct wsheap_context *owner = heap->owner;
 
 	wsheap_heap_kill(heap);
+	wsheap_debugfs_del_heap(heap);
 	xa_destroy(&heap->pages);
 	mem_cgroup_put(heap->memcg);
 	__free_page(heap->status);

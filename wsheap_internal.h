@@ -24,6 +24,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+#include "wsheap_compat.h"
 #include "wsheap_ioctl.h"
 
 struct file;
@@ -46,6 +47,9 @@ struct vm_area_struct;
  * @next_handle: cursor for cyclic handle allocation
  * @nr_heaps: live handles, bounded by max_heaps_per_context
  * @committed: bytes committed by heaps this context created
+ * @id: a number for observers (debugfs)
+ * @pid: the process that opened it
+ * @node: in the list of all contexts
  */
 struct wsheap_context {
 	struct kref ref;
@@ -54,6 +58,9 @@ struct wsheap_context {
 	u32 next_handle;
 	unsigned int nr_heaps;
 	atomic64_t committed;
+	u64 id;
+	pid_t pid;
+	struct list_head node;
 };
 
 /**
@@ -79,6 +86,9 @@ struct wsheap_context {
  * @generation: number of resets
  * @pages: page store, page index -> struct page
  * @resident: pages present in @pages
+ * @id: a number for observers: the inode number of @file
+ * @pid: the process that created it
+ * @node: in the list of all heaps
  */
 struct wsheap_heap {
 	struct file *file;
@@ -100,6 +110,9 @@ struct wsheap_heap {
 	u64 generation;
 	struct xarray pages;
 	atomic_long_t resident;
+	u64 id;
+	pid_t pid;
+	struct list_head node;
 };
 
 /* wsheap_main.c: limits (module parameters) */
@@ -153,6 +166,14 @@ struct wsheap_heap *wsheap_share_fdget(int fd, bool *rdonly);
 /* wsheap_dmabuf.c: dma-buf exports of heap ranges */
 struct dma_buf *wsheap_dmabuf_export(struct wsheap_heap *heap, u64 offset,
 				     u64 size, bool rdonly);
+
+/* wsheap_debugfs.c: observability */
+void wsheap_debugfs_init(void);
+void wsheap_debugfs_exit(void);
+void wsheap_debugfs_add_context(struct wsheap_context *ctx);
+void wsheap_debugfs_del_context(struct wsheap_context *ctx);
+void wsheap_debugfs_add_heap(struct wsheap_heap *heap);
+void wsheap_debugfs_del_heap(struct wsheap_heap *heap);
 
 /* wsheap_store.c: pages, the pseudo filesystem, mmap and faults */
 int wsheap_store_init(void);

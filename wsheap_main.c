@@ -285,8 +285,10 @@ static int __init wsheap_init(void)
 	ret = wsheap_store_init();
 	if (ret)
 		return ret;
+	wsheap_debugfs_init();
 	ret = misc_register(&wsheap_misc);
 	if (ret) {
+		wsheap_debugfs_exit();
 		wsheap_store_exit();
 		return ret;
 	}
@@ -296,6 +298,7 @@ static int __init wsheap_init(void)
 static void __exit wsheap_exit(void)
 {
 	misc_deregister(&wsheap_misc);
+	wsheap_debugfs_exit();
 	wsheap_store_exit();
 }
 

@@ -5,5 +5,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 make -C "$top/userspace"
-make -C "$top/userspace/tests/abi"
+for d in "$top"/userspace/tests/*/; do
+	[ -e "$d/Makefile" ] && make -C "$d"
+done
 make -C "$top/userspace/tools"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make check`: every test of wsheap, on Debian's stock 6.12 kernel and on a
-# debug kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM, kmemleak), each
-# booted in QEMU.  Ends with the line "N passed, N failed".
+# `make check`: every test of wsheap, on Debian's stock 6.12 and 6.1 kernels
+# and on a debug 6.12 kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM,
+# kmemleak), each booted in QEMU, plus a dkms build and an install.  Ends
+# with the line "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -20,6 +21,8 @@ fail_setup() {
 }
 
 eval "$("$here/deps.sh")" || fail_setup "dependencies"
+eval "$(KMETA=linux-headers-amd64 KVAR=STOCK61 "$here/deps.sh")" ||
+	fail_setup "the 6.1 kernel"
 eval "$("$here/debug-kernel.sh")" || fail_setup "debug kernel"
 log "stock kernel $STOCK_KREL; debug kernel at $DEBUG_KDIR"
 
@@ -27,7 +30,7 @@ log "stock kernel $STOCK_KREL; debug kernel at $DEBUG_KDIR"
 	{ tail -n 40 "$out/userspace-build.log"; fail_setup "user-space build"; }
 mapfile -t tests < <(ls userspace/tests/*/*_test 2>/dev/null)
 log "${#tests[@]} user-space test programs"
-specs=()
+specs=("userspace/tools/wsheapctl:/bin/wsheapctl")
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done
@@ -60,7 +63,11 @@ boot_kernel() {
 		${kunit_py:+--kunit-py "$kunit_py"}
 }
 
+log "packaging: dkms build and make install"
+"$here/dkms.sh" "$STOCK_KREL" "$STOCK_KDIR" "$out/packaging"
+
 boot_kernel "stock-$STOCK_KREL" "$STOCK_KDIR" "$STOCK_VMLINUZ"
+boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ"
 boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" \
 	"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 

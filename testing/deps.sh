@@ -1,17 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install what building and testing wsheap needs on Debian 12, and fetch the
-# Debian 6.12 kernel (image + headers) into the cache.  Versions are resolved
-# through the meta packages at run time; nothing is pinned.
+# Install what building and testing wsheap needs on Debian 12, and fetch a
+# Debian kernel (image + headers) into the cache: the one behind the meta
+# package KMETA (default linux-headers-6.12-amd64; linux-headers-amd64 is
+# 6.1).  Versions are resolved at run time; nothing is pinned.
 #
-# Prints shell assignments (STOCK_KREL, STOCK_VMLINUZ, STOCK_KDIR) on stdout
+# Prints shell assignments (${KVAR:-STOCK}_KREL, _VMLINUZ, _KDIR) on stdout
 # for the caller to eval.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
 xz-utils kmod sparse python3 gcc make dwarves rsync dkms"
-KSERIES=${KSERIES:-6.12}
 
 need=""
 for p in $TOOLS; do
@@ -26,31 +26,31 @@ if [ -n "$need" ]; then
 		>"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; exit 1; }
 fi
 
-# The ABI name (e.g. 6.12.117+deb12) behind the meta package.
-meta="linux-headers-${KSERIES}-amd64"
-hdr=$(apt-cache depends "$meta" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-headers-.*-amd64\)$/\1/p' | head -n1)
+# The kernel behind a headers meta package (KMETA): its release, e.g.
+# 6.12.117+deb12-amd64 or 6.1.0-41-amd64, and the packages it needs.
+meta=${KMETA:-linux-headers-6.12-amd64}
+var=${KVAR:-STOCK}
+deps_of() {
+	apt-cache depends "$1" 2>/dev/null | sed -n 's/^ *Depends: //p'
+}
+hdr=$(deps_of "$meta" | grep -E '^linux-headers-.*-amd64$' | head -n1)
 if [ -z "$hdr" ]; then
 	apt-get update -qq >&2
-	hdr=$(apt-cache depends "$meta" |
-		sed -n 's/^ *Depends: \(linux-headers-.*-amd64\)$/\1/p' | head -n1)
+	hdr=$(deps_of "$meta" | grep -E '^linux-headers-.*-amd64$' | head -n1)
 fi
 [ -n "$hdr" ] || die "cannot resolve $meta"
-abi=${hdr#linux-headers-}
-abi=${abi%-amd64}
-krel="${abi}-amd64"
+krel=${hdr#linux-headers-}
+pkgs="linux-image-${krel}-unsigned $hdr $(deps_of "$hdr" |
+	grep -E '^linux-(headers-.*-common|kbuild-.*)$' | tr '\n' ' ')"
 
 root="$CACHE/stock-$krel"
 if [ ! -e "$root/.done" ]; then
 	log "fetching Debian kernel $krel"
 	rm -rf "$root"
 	mkdir -p "$root/debs"
-	(cd "$root/debs" && apt-get download -o APT::Sandbox::User=root -qq \
-		"linux-image-${krel}-unsigned" "linux-headers-${krel}" \
-		"linux-headers-${abi}-common" "linux-kbuild-${KSERIES}.${abi#"$KSERIES".}" >&2) ||
-	(cd "$root/debs" && apt-get download -o APT::Sandbox::User=root -qq \
-		"linux-image-${krel}-unsigned" "linux-headers-${krel}" \
-		"linux-headers-${abi}-common" "linux-kbuild-${abi}" >&2)
+	# shellcheck disable=SC2086
+	(cd "$root/debs" && apt-get download -qq -o APT::Sandbox::User=root \
+		$pkgs >&2)
 	for d in "$root"/debs/*.deb; do
 		dpkg-deb -x "$d" "$root/sysroot"
 	done
@@ -61,6 +61,6 @@ if [ ! -e "$root/.done" ]; then
 	touch "$root/.done"
 fi
 
-echo "STOCK_KREL=$krel"
-echo "STOCK_VMLINUZ=$root/sysroot/boot/vmlinuz-$krel"
-echo "STOCK_KDIR=$root/sysroot/usr/src/linux-headers-$krel"
+echo "${var}_KREL=$krel"
+echo "${var}_VMLINUZ=$root/sysroot/boot/vmlinuz-$krel"
+echo "${var}_KDIR=$root/sysroot/usr/src/linux-headers-$krel"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side packaging checks, as test cases for make check:
+#   - a real `dkms add` + `dkms build` of wsheap against Debian's headers;
+#   - `make install` into a DESTDIR puts module, library, headers, pc file,
+#     man pages and udev rule where they belong.
+#   dkms.sh KREL KDIR OUTDIR   -> OUTDIR/results.json
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+krel=$1
+kdir=$2
+out=$3
+mkdir -p "$out"
+cases=()
+
+record() {	# record NAME STATUS
+	cases+=("$1=$2")
+	echo "packaging: $2: $1"
+}
+
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+tree=$(mktemp -d)
+src="$tree/src/wsheap-$ver"
+mkdir -p "$src" "$tree/dkms"
+cp "$top"/dkms.conf "$top"/Kbuild "$top"/*.c "$top"/*.h "$src/"
+cp -r "$top/kunit" "$top/samples" "$src/"
+dk=(dkms --dkmstree "$tree/dkms" --sourcetree "$tree/src")
+if "${dk[@]}" add -m wsheap -v "$ver" >"$out/dkms.log" 2>&1 &&
+   "${dk[@]}" build -m wsheap -v "$ver" -k "$krel" \
+	--kernelsourcedir "$kdir" >>"$out/dkms.log" 2>&1 &&
+   ls "$tree"/dkms/wsheap/"$ver"/"$krel"/*/module/wsheap.ko* >/dev/null 2>&1
+then
+	record "dkms build against $krel" pass
+else
+	tail -n 30 "$out/dkms.log"
+	record "dkms build against $krel" fail
+fi
+
+dest="$tree/install"
+if make -s -C "$top" install KDIR="$kdir" KERNELRELEASE="$krel" \
+	DESTDIR="$dest" PREFIX=/usr >"$out/install.log" 2>&1; then
+	missing=""
+	for f in "lib/modules/$krel/updates/wsheap.ko" \
+		 usr/include/wsheap.h usr/include/wsheap/webservices.h \
+		 usr/lib/pkgconfig/wsheap.pc usr/share/man/man3/WsAlloc.3 \
+		 usr/share/man/man4/wsheap.4 usr/lib/udev/rules.d/60-wsheap.rules \
+		 usr/bin/wsheapctl; do
+		ls "$dest/$f"* >/dev/null 2>&1 || missing="$missing $f"
+	done
+	ls "$dest"/usr/lib/libwsheap.so.* >/dev/null 2>&1 ||
+		ls "$dest"/usr/lib/*/libwsheap.so.* >/dev/null 2>&1 ||
+		missing="$missing libwsheap.so"
+	if [ -z "$missing" ]; then
+		record "make install DESTDIR" pass
+	else
+		echo "make install left out:$missing"
+		record "make install DESTDIR" fail
+	fi
+else
+	tail -n 30 "$out/install.log"
+	record "make install DESTDIR" fail
+fi
+rm -rf "$tree"
+
+python3 - "$out/results.json" "${cases[@]}" <<'PY'
+import json, sys
+cases = [c.rsplit("=", 1) for c in sys.argv[2:]]
+counts = {s: sum(1 for _, st in cases if st == s) for s in ("pass", "fail", "skip")}
+json.dump({"label": "packaging", "counts": counts, "cases": cases},
+          open(sys.argv[1], "w"), indent=1)
+PY

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
-xz-utils kmod sparse python3 gcc make dwarves rsync dkms"
+xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file"
 
 need=""
 for p in $TOOLS; do

@@ -16,6 +16,8 @@ fi
 [ -e /modules/wsheap_sample.ko ] &&
 	step insmod:wsheap_sample insmod /modules/wsheap_sample.ko
 run_user_tests
+[ -x /pcbuilt/ws_message_loop ] &&
+	step pc-built:ws_message_loop /pcbuilt/ws_message_loop
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap

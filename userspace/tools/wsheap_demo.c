@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -99,6 +100,13 @@ int main(void)
 	al = (struct wsheap_alloc){ .handle = cr.handle, .size = 2 << 20 };
 	if (ioctl(fd, WSHEAP_IOC_ALLOC, &al) < 0)
 		printf("  2 MiB from a 1 MiB heap: %s (quota)\n", strerror(errno));
+
+	/* What an operator sees meanwhile (wsheapctl reads debugfs). */
+	if (access("/bin/wsheapctl", X_OK) == 0) {
+		fflush(stdout);
+		if (system("/bin/wsheapctl list") != 0)
+			fprintf(stderr, "wsheap_demo: wsheapctl failed\n");
+	}
 
 	munmap(map, len);
 	de.handle = cr.handle;

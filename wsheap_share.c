@@ -15,9 +15,21 @@
 
 #include "wsheap_internal.h"
 
+/*
+ * Mappings move onto the heap's own file, as those made through /dev/wsheap
+ * do, so they hold the heap but not the view: closing the descriptor ends
+ * its user count even while its mappings live.  A read-only view's mapping
+ * stays read-only: mmap() already refused PROT_WRITE and cleared VM_MAYWRITE.
+ */
 static int wsheap_view_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return wsheap_store_mmap(file->private_data, vma);
+	struct wsheap_heap *heap = file->private_data;
+	int ret;
+
+	ret = wsheap_store_mmap(heap, vma);
+	if (!ret)
+		vma_set_file(vma, heap->file);
+	return ret;
 }
 
 static int wsheap_view_release(struct inode *inode, struct file *file)

@@ -61,15 +61,17 @@ struct page *wsheap_store_get_page(struct wsheap_heap *heap, pgoff_t index)
 		return page;
 
 	/*
-	 * RETRY_MAYFAIL: at a memcg's limit fail (ENOMEM, or SIGBUS for a
-	 * lazy fault) rather than invoke the OOM killer.
+	 * RETRY_MAYFAIL, for the page and the xarray node: at a memcg's limit
+	 * fail (ENOMEM, or SIGBUS for a lazy fault) rather than invoke the
+	 * OOM killer.
 	 */
 	old_memcg = set_active_memcg(heap->memcg);
 	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT |
 			  __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (page)
 		old = xa_cmpxchg(&heap->pages, index, NULL, page,
-				 GFP_KERNEL_ACCOUNT);
+				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				 __GFP_NOWARN);
 	set_active_memcg(old_memcg);
 	if (!page)
 		return ERR_PTR(-ENOMEM);

@@ -28,21 +28,11 @@ log "stock kernel $STOCK_KREL; debug kernel at $DEBUG_KDIR"
 
 "$here/build-user.sh" >"$out/userspace-build.log" 2>&1 ||
 	{ tail -n 40 "$out/userspace-build.log"; fail_setup "user-space build"; }
-# A WWSAPI program built the way a user would: against an install, with
-# the pkg-config flags, linked to the shared library.
-sysroot="$out/sysroot"
-if make -s -C userspace install DESTDIR="$sysroot" PREFIX=/usr \
-	>>"$out/userspace-build.log" 2>&1 &&
-   cc -std=c11 -Wall -Wextra -Werror -o "$out/ws_message_loop" \
-	userspace/examples/ws_message_loop.c $(PKG_CONFIG_SYSROOT_DIR="$sysroot" \
-	PKG_CONFIG_LIBDIR="$sysroot/usr/lib/pkgconfig" \
-	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
-	pkg-config --cflags --libs wsheap) >>"$out/userspace-build.log" 2>&1; then
-	export GUEST_LIBDIR="$sysroot/usr/lib"
-else
-	tail -n 20 "$out/userspace-build.log"
-	fail_setup "install and pkg-config build of the WWSAPI example"
-fi
+# A WWSAPI program built the way a user would (pkg-config, shared library).
+libdir=$("$here/build-example.sh" "$out" 2>>"$out/userspace-build.log") ||
+	{ tail -n 20 "$out/userspace-build.log";
+	  fail_setup "install and pkg-config build of the WWSAPI example"; }
+export "${libdir?}"
 mapfile -t tests < <(ls userspace/tests/*/*_test 2>/dev/null)
 log "${#tests[@]} user-space test programs"
 specs=("userspace/tools/wsheapctl:/bin/wsheapctl"

@@ -17,9 +17,13 @@ log "building wsheap.ko for $STOCK_KREL and the user-space programs"
 "$here/build-user.sh" >"$out/userspace-build.log" 2>&1 ||
 	{ tail -n 40 "$out/userspace-build.log"; exit 1; }
 
-demos=("userspace/tools/wsheap_demo:/demo/1-wsheap_demo")
-[ -x userspace/examples/ws_message_loop ] &&
-	demos+=("userspace/examples/ws_message_loop:/demo/2-ws_message_loop")
+libdir=$("$here/build-example.sh" "$out" 2>>"$out/userspace-build.log")
+export "${libdir?}"
+demos=("userspace/tools/wsheap_demo:/demo/1-wsheap_demo"
+	"userspace/tools/wsheapctl:/bin/wsheapctl"
+	"$out/ws_message_loop:/demo/2-ws_message_loop"
+	"userspace/tools/wsheap_share_demo:/demo/3-wsheap_share_demo"
+	"$out/mod/samples/wsheap_sample.ko:/modules/wsheap_sample.ko")
 "$here/initramfs.sh" "$out/initrd.gz" "$here/guest/plan-run.sh" \
 	"$out/mod/wsheap.ko:/modules/wsheap.ko" "${demos[@]}"
 log "booting $STOCK_KREL in QEMU (TCG)"

@@ -15,6 +15,11 @@
  *
  * Define WSHEAP_NO_WINTYPES before including it if another header already
  * defines the Windows base types (ULONG, WCHAR, ...) with the same meaning.
+ *
+ * At the end, a separate section declares libwsheap's own extensions (heap
+ * sharing between processes): functions named Wsheap... and constants named
+ * WSHEAP_WS_..., which Windows does not have.  Define WSHEAP_NO_EXTENSIONS
+ * before including the header to hide them and keep to the Windows API.
  */
 #ifndef WSHEAP_WEBSERVICES_H
 #define WSHEAP_WEBSERVICES_H
@@ -495,6 +500,117 @@ HRESULT WINAPI WsResetError(_In_ WS_ERROR *error);
  * @error: the error object, or NULL (nothing happens)
  */
 void WINAPI WsFreeError(_In_opt_ _Frees_ptr_opt_ WS_ERROR *error);
+
+/* ======================================================================== */
+/*
+ * libwsheap extensions: NOT part of Windows' WWSAPI (LIBWSHEAP_1.1).
+ *
+ * Share a WS_HEAP between processes: WsheapExportHeap() makes a file
+ * descriptor, another process (it gets the descriptor over SCM_RIGHTS, fork
+ * or exec) makes a WS_HEAP of it with WsheapImportHeap().  Both allocate
+ * from the same kernel heap without ever getting the same bytes, and see
+ * each other's data through offsets (WsheapGetHeapOffset(),
+ * WsheapGetHeapPointer()), since addresses differ per process.
+ * WsResetHeap() by any of them releases everybody's allocations;
+ * WsheapGetHeapGeneration() tells, without a system call, how often the
+ * heap has been reset.  See libwsheap(3), SHARING.
+ *
+ * Like the Windows functions, they return HRESULTs and add a string to a
+ * non-NULL WS_ERROR when they fail.
+ */
+#ifndef WSHEAP_NO_EXTENSIONS
+/* Defined when the extensions are declared. */
+#define WSHEAP_WS_EXTENSIONS	1
+
+/* Flags of WsheapExportHeap() */
+/* The importers of the descriptor may read, but not allocate or reset. */
+#define WSHEAP_WS_EXPORT_READ_ONLY	0x00000001
+/* The descriptor stays open across execve() (no O_CLOEXEC). */
+#define WSHEAP_WS_EXPORT_NO_CLOEXEC	0x00000002
+
+/**
+ * WsheapExportHeap() - a file descriptor that shares a heap (not Windows)
+ * @heap: the heap (created or imported)
+ * @flags: WSHEAP_WS_EXPORT_*
+ * @fd: out: the new descriptor (close-on-exec unless NO_CLOEXEC); the
+ *	caller closes it when done
+ * @error: optional: gets a string on failure
+ *
+ * Return: S_OK, E_INVALIDARG (@heap or @fd NULL, unknown @flags),
+ * WS_E_INVALID_OPERATION (a read-only heap exported without READ_ONLY),
+ * E_OUTOFMEMORY (no memory, no free descriptor), or E_FAIL.
+ */
+HRESULT WINAPI WsheapExportHeap(_In_ WS_HEAP *heap, _In_ ULONG flags,
+				_Out_ int *fd, _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapImportHeap() - a heap for a descriptor of WsheapExportHeap()
+ *	(not Windows)
+ * @fd: the descriptor; it may be closed once this returns
+ * @heap: out: the heap, in the process's default context; free it with
+ *	WsFreeHeap(), which drops only this process's use of the shared heap
+ * @error: optional: gets a string on failure
+ *
+ * The heap's WS_HEAP_PROPERTY_MAX_SIZE is SIZE_MAX (each process has its
+ * own quota), TRIM_SIZE is the exporter's.  A read-only export gives a heap
+ * that WsAlloc() and WsResetHeap() refuse with WS_E_INVALID_OPERATION.
+ *
+ * Return: S_OK, E_INVALIDARG (@heap NULL, @fd not open or not an exported
+ * heap), E_OUTOFMEMORY, or E_FAIL (no /dev/wsheap, another failure).
+ */
+HRESULT WINAPI WsheapImportHeap(_In_ int fd, _Outptr_ WS_HEAP **heap,
+				_In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapGetHeapGeneration() - how often a heap has been reset, by anyone
+ *	(not Windows)
+ * @heap: the heap
+ * @generation: out: the resets so far, read from the kernel's status page
+ *	without a system call (the first call on a heap that was neither
+ *	exported nor imported maps the page)
+ * @error: optional: gets a string on failure
+ *
+ * Allocations made while the generation stays the same are valid; once it
+ * changed, another process (or this one) reset the heap and released them.
+ *
+ * Return: S_OK, E_INVALIDARG (@heap or @generation NULL), E_FAIL.
+ */
+HRESULT WINAPI WsheapGetHeapGeneration(_In_ WS_HEAP *heap,
+				       _Out_ ULONGLONG *generation,
+				       _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapGetHeapPointer() - this process's address of a heap offset
+ *	(not Windows)
+ * @heap: the heap
+ * @offset: an offset from WsheapGetHeapOffset() in any process
+ * @size: bytes that will be accessed from there (0 is allowed)
+ * @ptr: out: the address, valid until the heap is reset or freed
+ * @error: optional: gets a string on failure
+ *
+ * Return: S_OK, E_INVALIDARG (NULL argument, or a range the heap does not
+ * hold now), E_OUTOFMEMORY (no address space), E_FAIL.
+ */
+HRESULT WINAPI WsheapGetHeapPointer(_In_ WS_HEAP *heap, _In_ ULONGLONG offset,
+				    _In_ SIZE_T size, _Outptr_ void **ptr,
+				    _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapGetHeapOffset() - the offset of an address in a heap, the same in
+ *	every process that shares it (not Windows)
+ * @heap: the heap
+ * @ptr: an address inside memory of @heap (from WsAlloc() or
+ *	WsheapGetHeapPointer())
+ * @offset: out: the offset
+ * @error: optional: gets a string on failure
+ *
+ * Return: S_OK, or E_INVALIDARG (NULL argument, @ptr not inside @heap).
+ */
+HRESULT WINAPI WsheapGetHeapOffset(_In_ WS_HEAP *heap, _In_ const void *ptr,
+				   _Out_ ULONGLONG *offset,
+				   _In_opt_ WS_ERROR *error);
+
+#endif /* WSHEAP_NO_EXTENSIONS */
 
 #ifdef __cplusplus
 }

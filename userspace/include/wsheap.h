@@ -26,6 +26,15 @@
  * so they release the other process's allocations too: a child should use
  * heaps of its own and drop inherited ones with wsheap_detach(), leaving
  * resets and frees to the owner.
+ *
+ * Sharing (1.1): wsheap_export() makes a file descriptor for a heap that
+ * another process (over SCM_RIGHTS, fork or exec) turns into a heap of its
+ * own with wsheap_import().  All parties share the pages and the kernel's
+ * bump cursor, so blocks (and hence allocations) of different parties never
+ * overlap; they exchange offsets (wsheap_offset(), wsheap_ptr()), since
+ * addresses differ per process.  A reset by any party releases everyone's
+ * allocations; the heap's status page tells each party of it without a
+ * system call (wsheap_generation()).  See libwsheap(3), SHARING.
  */
 #ifndef WSHEAP_H
 #define WSHEAP_H
@@ -52,7 +61,7 @@ extern "C" {
 #endif
 
 #define WSHEAP_LIB_VERSION_MAJOR	1
-#define WSHEAP_LIB_VERSION_MINOR	0
+#define WSHEAP_LIB_VERSION_MINOR	1
 
 /*
  * WSHEAP_INLINE marks the fast-path functions.  By default they are
@@ -67,9 +76,13 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 # define WSHEAP_LIKELY(x)	__builtin_expect(!!(x), 1)
 # define WSHEAP_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+# define WSHEAP_LOAD_RELAXED(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+# define WSHEAP_LOAD_ACQUIRE(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #else
 # define WSHEAP_LIKELY(x)	(x)
 # define WSHEAP_UNLIKELY(x)	(x)
+# define WSHEAP_LOAD_RELAXED(p)	(*(p))
+# define WSHEAP_LOAD_ACQUIRE(p)	(*(p))
 #endif
 
 /* Flags for wsheap_create() */
@@ -81,6 +94,18 @@ extern "C" {
 #define WSHEAP_HEAP_ZERO_ON_RESET	(1U << 2)
 #define WSHEAP_HEAP_FLAGS	(WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_POPULATE | \
 				 WSHEAP_HEAP_ZERO_ON_RESET)
+
+/* Flags for wsheap_export() */
+/* Importers get read-only access (WSHEAP_EXPORT_RDONLY). */
+#define WSHEAP_SHARE_RDONLY		(1U << 0)
+/* The descriptor stays open across execve() (WSHEAP_EXPORT_NO_CLOEXEC). */
+#define WSHEAP_SHARE_NO_CLOEXEC		(1U << 1)
+#define WSHEAP_SHARE_FLAGS	(WSHEAP_SHARE_RDONLY | WSHEAP_SHARE_NO_CLOEXEC)
+
+/* Bits of struct wsheap_stats' share field */
+#define WSHEAP_STATS_EXPORTED		(1U << 0)	/* wsheap_export() made */
+#define WSHEAP_STATS_IMPORTED		(1U << 1)	/* made by wsheap_import() */
+#define WSHEAP_STATS_RDONLY		(1U << 2)	/* a read-only import */
 
 /* Every allocation is aligned to at least this many bytes. */
 #define WSHEAP_MIN_ALIGN	8
@@ -103,12 +128,22 @@ struct wsheap_ctx;
  * @end: the end of the current block
  * @requested: bytes requested since creation or the last reset
  * @max_size: the quota on @requested
+ * @gen_ptr: (1.1) where the heap's generation is read: the kernel's status
+ *	page once the heap is shared, else @gen itself
+ * @gen: (1.1) the generation the current block belongs to; the fast path
+ *	serves from the block only while *@gen_ptr equals it
+ *
+ * Binaries built against 1.0 inline only the first four fields (the object
+ * is allocated by the library, so the added fields are safe for them); their
+ * fast path does not check the generation.
  */
 struct wsheap {
 	uintptr_t cur;
 	uintptr_t end;
 	uint64_t requested;
 	uint64_t max_size;
+	const uint64_t *gen_ptr;
+	uint64_t gen;
 };
 
 /**
@@ -122,12 +157,22 @@ struct wsheap {
  * @free_bytes: bytes left in the current block
  * @mapped_bytes: address space of the windows mapped now
  * @windows: number of windows (mmaps of the heap) mapped now
- * @generation: resets so far through this process
+ * @generation: generations this process's library saw end: its own resets
+ *	plus the resets by other parties it noticed (@foreign_resets)
  * @ioctls: ioctl() calls made for this heap since creation, CREATE included
  * @mmaps: mmap() calls made for this heap since creation
  * @munmaps: munmap() calls made for this heap since creation
- * @flags: WSHEAP_HEAP_* given to wsheap_create()
+ * @flags: WSHEAP_HEAP_* given to wsheap_create() (for an imported heap: the
+ *	THREADSAFE flag given to wsheap_import() and the creator's POPULATE and
+ *	ZERO_ON_RESET)
  * @handle: the kernel's handle of the heap in its context
+ * @foreign_resets: (1.1) resets by other parties (other processes, or other
+ *	heap objects of the same kernel heap) that the library noticed and for
+ *	which it dropped its current block
+ * @kernel_generation: (1.1) the kernel generation the library's current
+ *	block and @requested belong to
+ * @share: (1.1) WSHEAP_STATS_* bits
+ * @pad: zero
  * @reserved: zero
  */
 struct wsheap_stats {
@@ -145,7 +190,11 @@ struct wsheap_stats {
 	uint64_t munmaps;
 	uint32_t flags;
 	uint32_t handle;
-	uint64_t reserved[4];
+	uint64_t foreign_resets;
+	uint64_t kernel_generation;
+	uint32_t share;
+	uint32_t pad;
+	uint64_t reserved[1];
 };
 
 /**
@@ -254,8 +303,11 @@ int wsheap_create(struct wsheap_ctx *ctx, uint64_t max_size, uint64_t trim_size,
  * wsheap_free() - destroy a heap and everything allocated from it
  * @heap: the heap, or NULL (nothing happens)
  *
- * Unmaps the heap's windows, then destroys the kernel heap.  The heap's
- * memory is gone for every process that shares it (see libwsheap(3), fork).
+ * Unmaps the heap's windows, then destroys the kernel heap's handle.  The
+ * heap's memory is gone for every process that shares the handle (see
+ * libwsheap(3), fork).  A heap that was exported or imported lives on while
+ * another handle, exported descriptor or kernel user holds it: then only
+ * this party's handle is dropped.
  *
  * Return: 0, or the error of the DESTROY ioctl (the library's state of the
  * heap is freed anyway).
@@ -285,7 +337,13 @@ int wsheap_detach(struct wsheap *heap);
  * steady reset loop makes no mmap() at all.  With WSHEAP_HEAP_THREADSAFE,
  * no allocation may run during the reset.
  *
- * Return: 0, or -EINVAL (@heap is NULL), or the error of the RESET ioctl.
+ * A shared heap (wsheap_export(), wsheap_import()) is reset for every
+ * party: their allocations are released too and their libraries drop their
+ * current blocks when they notice (see wsheap_refresh()).
+ *
+ * Return: 0, or -EINVAL (@heap is NULL), -EPERM (a read-only import), -EBUSY
+ * (a kernel driver has allocations pinned), or another error of the RESET
+ * ioctl.
  */
 int wsheap_reset(struct wsheap *heap);
 
@@ -318,12 +376,153 @@ int wsheap_get_info(struct wsheap *heap, struct wsheap_info *info);
  */
 struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
 
+/* ---- sharing (LIBWSHEAP_1.1) ----------------------------------------- */
+
+/**
+ * wsheap_export() - make a file descriptor that shares a heap
+ * @heap: the heap (created or imported)
+ * @flags: WSHEAP_SHARE_RDONLY (importers get read-only access),
+ *	WSHEAP_SHARE_NO_CLOEXEC (no O_CLOEXEC on the descriptor)
+ * @fdp: out: the descriptor; the caller owns it (close(2) it when done)
+ *
+ * WSHEAP_IOC_EXPORT.  The descriptor holds the kernel heap: pass it over
+ * SCM_RIGHTS, fork or exec and turn it into a heap with wsheap_import().
+ * Before exporting, the library maps the heap's status page (once per heap;
+ * one mmap()) and from then on the fast path checks the heap's generation,
+ * so a reset by another party is never followed by memory from a stale
+ * block.  With WSHEAP_HEAP_THREADSAFE, no allocation may run during the
+ * first export (the switch to the status page).
+ *
+ * Return: 0, or -EINVAL (@heap or @fdp NULL, unknown @flags), -EPERM (a
+ * read-only import exported without WSHEAP_SHARE_RDONLY), -EMFILE, -ENOMEM,
+ * or the error of mmap() or the ioctl.
+ */
+int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp);
+
+/**
+ * wsheap_import() - a heap object for a heap another party exported
+ * @ctx: the context to import into, or NULL for the default pool
+ * @fd: a descriptor made by wsheap_export() (or WSHEAP_IOC_EXPORT); it can
+ *	be closed once this returns
+ * @flags: 0 or WSHEAP_HEAP_THREADSAFE (how this process uses the object)
+ * @heapp: out: the heap
+ *
+ * WSHEAP_IOC_IMPORT, WSHEAP_IOC_INFO and an mmap() of the status page.
+ * The heap works like a created one: wsheap_alloc() takes blocks from the
+ * shared kernel cursor (never overlapping other parties' blocks), and
+ * wsheap_reset() resets it for everyone.  The library's quota of an imported
+ * heap is UINT64_MAX (each party's library enforces its own; the kernel
+ * heap's maximum size still applies to blocks).  A read-only export gives a
+ * read-only heap: every allocation and reset fails with -EPERM and the
+ * library maps it PROT_READ; read it with wsheap_ptr().
+ *
+ * Return: 0, or -EINVAL (@heapp NULL, unknown @flags, @fd not an exported
+ * heap), -EBADF (@fd not open), -EMFILE (@ctx holds max_heaps_per_context
+ * heaps), -ENOMEM, or an error of wsheap_ctx_default(), the ioctls or mmap().
+ */
+int wsheap_import(struct wsheap_ctx *ctx, int fd, unsigned int flags,
+		  struct wsheap **heapp);
+
+/**
+ * wsheap_ptr() - this process's address of a range of heap offsets
+ * @heap: the heap
+ * @offset: the first byte, as another party got it from wsheap_offset() (or
+ *	a kernel driver from WSHEAP_IOC_ALLOC)
+ * @len: bytes that will be accessed (0 is allowed)
+ * @ptr: out: the address of @offset, valid until the heap is reset or freed
+ *
+ * Uses a window (mapping) of the heap that covers the range, or maps one on
+ * demand: the offsets [0, X) with X four times the power of two at or above
+ * the range's end, as for blocks, so few windows serve any offset.  Checks
+ * the range against what the heap has committed now (from the status page,
+ * no system call): pages beyond would raise SIGBUS.  Not concurrently with
+ * other calls on a heap without WSHEAP_HEAP_THREADSAFE.
+ *
+ * Return: 0, or -EINVAL (@heap or @ptr NULL, range beyond the heap's span),
+ * -ENXIO (the range is not committed: never allocated, or released by a
+ * reset), -ENOENT (the heap was destroyed), or the error of mmap().
+ */
+int wsheap_ptr(struct wsheap *heap, uint64_t offset, size_t len, void **ptr);
+
+/**
+ * wsheap_offset() - the heap offset of an address in this process
+ * @heap: the heap
+ * @ptr: an address inside memory of @heap (from wsheap_alloc*() or
+ *	wsheap_ptr())
+ * @offset: out: its offset in the heap, the same for every party
+ *
+ * Makes no system call.
+ *
+ * Return: 0, or -EINVAL (NULL argument, or @ptr not inside a mapping of
+ * @heap, such as the pointer of a zero-size allocation).
+ */
+int wsheap_offset(struct wsheap *heap, const void *ptr, uint64_t *offset);
+
+/**
+ * wsheap_generation() - the heap's generation: resets so far, by any party
+ * @heap: the heap
+ * @generation: out: the generation, loaded with acquire semantics from the
+ *	heap's status page
+ *
+ * The first call on a heap that was neither exported nor imported maps the
+ * status page (one mmap(), once per heap); every other call makes no system
+ * call.  Read the generation before allocating and pass it to
+ * wsheap_is_current() later to learn whether those allocations were reset
+ * away by another party.  Safe from any thread at any time (the first
+ * mapping is race-free); it changes nothing in the library's state.
+ *
+ * Return: 0, or -EINVAL (NULL argument), or the error of mmap().
+ */
+int wsheap_generation(struct wsheap *heap, uint64_t *generation);
+
+/**
+ * wsheap_is_current() - has nobody reset the heap since a generation?
+ * @heap: the heap
+ * @generation: a value from wsheap_generation()
+ *
+ * No system call (but as wsheap_generation() for the first call).
+ *
+ * Return: 1 if the heap is still in @generation, 0 if it has been reset
+ * since, or a negative errno as wsheap_generation().
+ */
+int wsheap_is_current(struct wsheap *heap, uint64_t generation);
+
+/**
+ * wsheap_refresh() - drop the current block if another party reset the heap
+ * @heap: the heap
+ *
+ * What the slow path does on its own: compare the heap's generation with
+ * the one the current block belongs to and, if another party reset the heap
+ * since, drop the block (its bytes are no longer the library's), start a new
+ * generation (requested back to 0, the windows of the old one pruned as a
+ * reset does) and count a foreign reset.  Maps the status page first if
+ * needed and makes the fast path check the generation from then on.
+ * Threading as for wsheap_alloc().
+ *
+ * Return: 1 if a foreign reset was noticed, 0 if not, or a negative errno
+ * (-EINVAL for a NULL @heap, or the error of mmap()).
+ */
+int wsheap_refresh(struct wsheap *heap);
+
 /*
  * The slow path of the allocators: a new block, a large or over-aligned
- * request, a thread-safe heap, or an error.  Not for direct use.
+ * request, a thread-safe heap, a reset by another party, or an error.  Not
+ * for direct use.
  */
 int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 			void **ptr);
+
+/*
+ * Is the current block still of the heap's generation?  One acquire load (a
+ * plain load on x86) of the status page, or of @gen itself for a heap that is
+ * not shared.  Not for direct use; not exported.
+ */
+static inline int __wsheap_gen_ok(const struct wsheap *heap)
+{
+	const uint64_t *g = WSHEAP_LOAD_RELAXED(&heap->gen_ptr);
+
+	return WSHEAP_LOAD_ACQUIRE(g) == WSHEAP_LOAD_RELAXED(&heap->gen);
+}
 
 /**
  * wsheap_alloc() - allocate from a heap
@@ -334,11 +533,17 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
  *	valid until the heap is reset or freed; written only on success
  *
  * Inline: a few instructions and no system call while the current block has
- * room.
+ * room.  It also checks, with one load, that the heap's generation is still
+ * the one of the current block (for a shared heap the load reads the
+ * kernel's status page): after a reset by another party, the next
+ * allocation takes the slow path, which drops the stale block.  A reset that
+ * runs concurrently with an allocation is a race no check can close: parties
+ * must agree on when a shared heap is reset (see libwsheap(3), SHARING).
  *
  * Return: 0, or -EINVAL (@heap or @ptr is NULL), -ENOSPC (the quota would be
  * exceeded; nothing is consumed), -ENOMEM (no memory, or the heap's span is
- * exhausted), -EDQUOT (the context's byte limit).
+ * exhausted), -EDQUOT (the context's byte limit), -EPERM (a read-only
+ * import).
  */
 WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 {
@@ -346,7 +551,8 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 		uintptr_t p = heap->cur;
 
 		if (WSHEAP_LIKELY(size <= heap->end - p &&
-				  size <= heap->max_size - heap->requested)) {
+				  size <= heap->max_size - heap->requested &&
+				  __wsheap_gen_ok(heap))) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
 			heap->requested += size;
 			*ptr = (void *)p;
@@ -378,7 +584,8 @@ WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
 
 		if (WSHEAP_LIKELY(p >= heap->cur && p <= heap->end &&
 				  size <= heap->end - p &&
-				  size <= heap->max_size - heap->requested)) {
+				  size <= heap->max_size - heap->requested &&
+				  __wsheap_gen_ok(heap))) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
 			heap->requested += size;
 			*ptr = (void *)p;

@@ -183,12 +183,12 @@ int wsheap_ctx_stats(struct wsheap_ctx *ctx, struct wsheap_ctx_stats *st)
 }
 
 /*
- * Create a heap in the default pool.  A context that holds
- * max_heaps_per_context heaps fails CREATE with EMFILE: try the other
+ * Run @fn (a heap creation or import) in the default pool.  A context that
+ * holds max_heaps_per_context heaps fails with EMFILE: try the other
  * contexts of the pool, then open one more.
  */
-int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
-			   unsigned int flags, struct wsheap **heapp)
+int wsheap__in_default_pool(int (*fn)(struct wsheap_ctx *ctx, void *arg),
+			    void *arg)
 {
 	struct wsheap_ctx *ctx, *first, *tail;
 	int ret;
@@ -199,7 +199,7 @@ int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
 
 	pthread_mutex_lock(&default_mutex);
 	ctx = pool_hint;
-	ret = wsheap__create_in(ctx, max_size, trim_size, flags, heapp);
+	ret = fn(ctx, arg);
 	if (ret != -EMFILE)
 		goto out;
 
@@ -207,7 +207,7 @@ int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
 		tail = ctx;
 		if (ctx == pool_hint)
 			continue;
-		ret = wsheap__create_in(ctx, max_size, trim_size, flags, heapp);
+		ret = fn(ctx, arg);
 		if (ret != -EMFILE)
 			goto found;
 	}
@@ -216,7 +216,7 @@ int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
 	if (ret)
 		goto out;
 	__atomic_store_n(&tail->pool_next, ctx, __ATOMIC_RELEASE);
-	ret = wsheap__create_in(ctx, max_size, trim_size, flags, heapp);
+	ret = fn(ctx, arg);
 found:
 	if (!ret)
 		pool_hint = ctx;

@@ -26,6 +26,16 @@
  * generation that ends (unless that generation took no block at all), so
  * the windows of a heap are those of at most two generations.  Pages the
  * kernel frees at a reset are zapped from the windows by the kernel.
+ *
+ * Sharing.  An exported or imported heap maps the kernel's status page and
+ * points pub.gen_ptr at its generation, so the inline fast path notices a
+ * reset by another party with one load.  The slow path (and wsheap_refresh())
+ * then starts a new generation without a RESET of its own: the current
+ * block is dropped, requested goes back to 0, windows are pruned as at a
+ * reset.  ALLOC's generation tells the same for heaps without a status page
+ * (a forked child's reset).  A thread-safe heap cannot free the block
+ * descriptors of the generation that ends at once, since other threads may
+ * still be reading them: they are retired and freed one generation later.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +52,12 @@
 static _Alignas(4096) char wsheap_empty[8];
 #define EMPTY		((uintptr_t)wsheap_empty)
 #define EMPTY_ALIGN	((size_t)4096)
+
+/*
+ * The generation a read-only import's fast path compares with: never equal
+ * to its pub.gen (0), so every allocation takes the slow path (-EPERM).
+ */
+static const uint64_t gen_never = UINT64_MAX;
 
 /* A non-NULL pointer for a zero-size request that no block can serve. */
 static uintptr_t zero_size_ptr(size_t align)
@@ -156,7 +172,7 @@ static void *map_at(struct wsheap_impl *h, void *addr, uint64_t off,
 {
 	COUNT_ADD(h->mmaps, 1);
 	COUNT_ADD(h->ctx->mmaps, 1);
-	return mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | extra_flags,
+	return mmap(addr, len, h->prot, MAP_SHARED | extra_flags,
 		    h->ctx->fd, (off_t)(h->mmap_offset + off));
 }
 
@@ -232,12 +248,15 @@ static int window_map(struct wsheap_impl *h, uint64_t off, uint64_t len,
 	return window_add(h, off, len, (uintptr_t)p);
 }
 
-/* The address of heap bytes [off, off + len), mapping them if needed. */
+/*
+ * The address of heap bytes [off, off + len), mapping them if needed.  @off
+ * need not be page aligned (wsheap_ptr()); blocks are.
+ */
 static int map_block(struct wsheap_impl *h, uint64_t off, uint64_t len,
 		     uint64_t align, uintptr_t *vap)
 {
+	uint64_t pg = h->ctx->page_size, x, start;
 	struct wsheap_window *w;
-	uint64_t x;
 	uintptr_t va;
 	int ret;
 
@@ -252,7 +271,7 @@ static int map_block(struct wsheap_impl *h, uint64_t off, uint64_t len,
 		return 0;
 	}
 
-	if (align > h->ctx->page_size)
+	if (align > pg)
 		return window_map_aligned(h, off, len, align, vap);
 
 	x = prefix_len(h, off + len);
@@ -261,8 +280,12 @@ static int map_block(struct wsheap_impl *h, uint64_t off, uint64_t len,
 		*vap = va + off;
 		return 0;
 	}
-	/* No room for the prefix: map just the block. */
-	return window_map(h, off, len, vap);
+	/* No room for the prefix: map just the pages of the range. */
+	start = off & ~(pg - 1);
+	ret = window_map(h, start, ALIGN_UP(off + len, pg) - start, &va);
+	if (!ret)
+		*vap = va + (off - start);
+	return ret;
 }
 
 /* Unmap the windows no block used in the generation that is ending. */
@@ -298,6 +321,162 @@ static void windows_unmap_all(struct wsheap_impl *h)
 	h->windows = NULL;
 	h->nwindows = 0;
 	h->mapped_bytes = 0;
+}
+
+/* ---- the status page and generations ----------------------------------- */
+
+/* The heap's status page, mapped on first use (race-free, once per heap). */
+static int status_get(struct wsheap_impl *h, struct wsheap_status **stp)
+{
+	struct wsheap_status *st, *expected = NULL;
+	void *p;
+
+	st = __atomic_load_n(&h->status, __ATOMIC_ACQUIRE);
+	if (st) {
+		*stp = st;
+		return 0;
+	}
+	COUNT_ADD(h->mmaps, 1);
+	COUNT_ADD(h->ctx->mmaps, 1);
+	p = mmap(NULL, h->ctx->page_size, PROT_READ, MAP_SHARED, h->ctx->fd,
+		 (off_t)(h->mmap_offset + WSHEAP_STATUS_OFFSET));
+	if (p == MAP_FAILED)
+		return -errno;
+	st = p;
+	if (!__atomic_compare_exchange_n(&h->status, &expected, st, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread mapped it first. */
+		unmap(h, (uintptr_t)p, h->ctx->page_size);
+		st = expected;
+	}
+	*stp = st;
+	return 0;
+}
+
+static void status_unmap(struct wsheap_impl *h)
+{
+	if (h->status) {
+		unmap(h, (uintptr_t)h->status, h->ctx->page_size);
+		h->status = NULL;
+	}
+}
+
+/* The generation on the status page (acquire, as the kernel publishes it). */
+static uint64_t status_gen(const struct wsheap_status *st)
+{
+	return __atomic_load_n((const uint64_t *)(const void *)&st->generation,
+			       __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The kernel generation the library's state now belongs to.  For a writable
+ * heap it is also the fast path's key.
+ */
+static void set_kgen(struct wsheap_impl *h, uint64_t g)
+{
+	/* Release: who sees @g sees the dropped block (foreign_reset_pending). */
+	__atomic_store_n(&h->kgen, g, __ATOMIC_RELEASE);
+	if (!h->rdonly)
+		__atomic_store_n(&h->pub.gen, g, __ATOMIC_RELEASE);
+}
+
+/*
+ * Point the fast path at the status page (writable heaps only).  pub.gen
+ * stays the generation of the current block, so if the heap was reset
+ * meanwhile the next allocation takes the slow path and drops the block.
+ */
+static void use_status(struct wsheap_impl *h, struct wsheap_status *st)
+{
+	if (h->rdonly)
+		return;
+	__atomic_store_n(&h->pub.gen_ptr,
+			 (const uint64_t *)(const void *)&st->generation,
+			 __ATOMIC_RELEASE);
+}
+
+static void tsblocks_free_list(struct wsheap_tsblock *b)
+{
+	struct wsheap_tsblock *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+}
+
+static uint64_t next_hint(struct wsheap_impl *h);
+static void windows_prune(struct wsheap_impl *h);
+
+/*
+ * A new generation begins: @g, after a RESET of ours or one by another party
+ * (@foreign).  Drops the current block and the generation's accounting.  For
+ * a thread-safe heap, h->lock is held; after a local reset no allocation
+ * runs, after a foreign one other threads may still read the old block
+ * descriptors, so they are retired rather than freed.
+ */
+static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
+{
+	h->hint = next_hint(h);
+	windows_prune(h);
+	h->gen++;
+	h->block_bytes = 0;
+	h->blocks = 0;
+	h->pub.cur = EMPTY;
+	h->pub.end = EMPTY;
+	h->pub.requested = 0;
+	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
+		__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELEASE);
+		tsblocks_free_list(h->tsretired);
+		if (foreign) {
+			h->tsretired = h->tsblocks;
+		} else {
+			tsblocks_free_list(h->tsblocks);
+			h->tsretired = NULL;
+		}
+		h->tsblocks = NULL;
+		__atomic_store_n(&h->ts_requested, 0, __ATOMIC_RELAXED);
+	}
+	if (foreign)
+		COUNT_ADD(h->foreign_resets, 1);
+	set_kgen(h, g);
+}
+
+/*
+ * Has another party reset the heap since the current block was taken?  Only
+ * heaps whose status page is mapped can tell without a system call.
+ */
+static bool foreign_reset_pending(struct wsheap_impl *h, uint64_t *g)
+{
+	struct wsheap_status *st = __atomic_load_n(&h->status,
+						   __ATOMIC_ACQUIRE);
+
+	if (!st)
+		return false;
+	*g = status_gen(st);
+	return *g != __atomic_load_n(&h->kgen, __ATOMIC_ACQUIRE);
+}
+
+/* Notice a foreign reset; h->lock held for a thread-safe heap. */
+static bool sync_generation(struct wsheap_impl *h)
+{
+	uint64_t g;
+
+	if (!foreign_reset_pending(h, &g))
+		return false;
+	new_generation(h, g, true);
+	return true;
+}
+
+static void ts_lock(struct wsheap_impl *h)
+{
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		pthread_mutex_lock(&h->lock);
+}
+
+static void ts_unlock(struct wsheap_impl *h)
+{
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- blocks ---------------------------------------------------------------- */
@@ -337,7 +516,9 @@ static int get_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
 		return (ret == -EFBIG || ret == -EOVERFLOW || ret == -ENOSPC) ?
 			-ENOMEM : ret;
 
-	h->kgen = a.generation;
+	/* The block is of a newer generation: someone else reset the heap. */
+	if (a.generation != __atomic_load_n(&h->kgen, __ATOMIC_RELAXED))
+		new_generation(h, a.generation, true);
 	h->block_bytes += len;
 	h->blocks++;
 
@@ -371,15 +552,37 @@ static uint64_t next_hint(struct wsheap_impl *h)
 
 /* ---- allocation -------------------------------------------------------------- */
 
+/* Give back quota reserved by ts_alloc(); never below 0 (see below). */
+static void ts_unreserve(struct wsheap_impl *h, size_t size)
+{
+	uint64_t old = __atomic_load_n(&h->ts_requested, __ATOMIC_RELAXED);
+
+	/*
+	 * A foreign reset noticed meanwhile zeroed the counter: saturate rather
+	 * than wrap.
+	 */
+	while (!__atomic_compare_exchange_n(&h->ts_requested, &old,
+					    old > size ? old - size : 0, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 		    void **ptr)
 {
 	struct wsheap_tsblock *b, *nb;
-	uint64_t old, len;
+	uint64_t old, len, epoch, g;
 	uintptr_t c, p, base;
 	size_t rsz;
 	bool own;
 	int ret;
+
+	/* Another party reset the heap: drop the block before using it. */
+	if (foreign_reset_pending(h, &g)) {
+		pthread_mutex_lock(&h->lock);
+		sync_generation(h);
+		pthread_mutex_unlock(&h->lock);
+	}
 
 	/* Reserve the quota first; give it back if the allocation fails. */
 	old = __atomic_load_n(&h->ts_requested, __ATOMIC_RELAXED);
@@ -431,7 +634,19 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 			ret = -ENOMEM;
 			goto undo;
 		}
+		epoch = h->gen;
 		ret = get_block(h, rsz, align, &base, &len, &own);
+		if (h->gen != epoch) {
+			/*
+			 * ALLOC told of a foreign reset: the old block is
+			 * retired and the counter was zeroed with our
+			 * reservation in it.
+			 */
+			b = NULL;
+			if (!ret)
+				__atomic_fetch_add(&h->ts_requested, size,
+						   __ATOMIC_RELAXED);
+		}
 		if (ret) {
 			pthread_mutex_unlock(&h->lock);
 			free(nb);
@@ -455,7 +670,7 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 	}
 
 undo:
-	__atomic_fetch_sub(&h->ts_requested, size, __ATOMIC_RELAXED);
+	ts_unreserve(h, size);
 	return ret;
 }
 
@@ -479,8 +694,13 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 		return -EINVAL;
 
 	h = to_impl(heap);
+	if (h->rdonly)
+		return -EPERM;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		return ts_alloc(h, size, align, ptr);
+
+	/* Another party reset the heap: the current block is not ours. */
+	sync_generation(h);
 
 	if (size > heap->max_size - heap->requested)
 		return -ENOSPC;
@@ -499,6 +719,7 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 		goto done;
 	}
 
+	/* A foreign reset noticed by ALLOC drops the current block. */
 	ret = get_block(h, rsz, align, &base, &len, &own);
 	if (ret)
 		return ret;
@@ -514,6 +735,49 @@ done:
 }
 
 /* ---- life cycle ---------------------------------------------------------------- */
+
+/* A zeroed heap object for @ctx; NULL when out of memory. */
+static struct wsheap_impl *heap_alloc_obj(struct wsheap_ctx *ctx)
+{
+	struct wsheap_impl *h;
+
+	h = aligned_alloc(64, ALIGN_UP(sizeof(*h), (size_t)64));
+	if (!h)
+		return NULL;
+	memset(h, 0, sizeof(*h));
+	h->ctx = ctx;
+	h->prot = PROT_READ | PROT_WRITE;
+	h->pub.cur = EMPTY;
+	h->pub.end = EMPTY;
+	/* Not shared: the fast path compares pub.gen with itself. */
+	h->pub.gen_ptr = &h->pub.gen;
+	return h;
+}
+
+/* The offsets of a heap whose handle and mmap_offset are set. */
+static void heap_set_span(struct wsheap_impl *h, uint64_t mmap_span)
+{
+	h->mmap_span = mmap_span ? mmap_span : h->ctx->span;
+	h->data_span = h->mmap_span;
+	/* The status area at the end of the span holds no data. */
+	if (h->data_span > WSHEAP_STATUS_OFFSET)
+		h->data_span = WSHEAP_STATUS_OFFSET;
+}
+
+/* The last steps of creation or import: quota, locks, registry. */
+static void heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
+{
+	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
+		/* The inline path serves zero-size requests only. */
+		h->pub.max_size = 0;
+		pthread_mutex_init(&h->lock, NULL);
+	} else {
+		h->pub.max_size = h->max_size;
+	}
+	COUNT_ADD(h->ctx->heaps, 1);
+	reg_add(h);
+	*heapp = &h->pub;
+}
 
 int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
 		      uint64_t trim_size, unsigned int flags,
@@ -537,11 +801,9 @@ int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
 	if (atfork_err)
 		return -atfork_err;
 
-	h = aligned_alloc(64, ALIGN_UP(sizeof(*h), (size_t)64));
+	h = heap_alloc_obj(ctx);
 	if (!h)
 		return -ENOMEM;
-	memset(h, 0, sizeof(*h));
-	h->ctx = ctx;
 
 	memset(&c, 0, sizeof(c));
 	c.max_size = UINT64_MAX;	/* the library enforces max_size */
@@ -556,57 +818,46 @@ int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
 	h->handle = c.handle;
 	h->flags = flags;
 	h->mmap_offset = c.mmap_offset;
-	h->mmap_span = c.mmap_span ? c.mmap_span : ctx->span;
-	h->data_span = h->mmap_span;
-#ifdef WSHEAP_STATUS_OFFSET
-	/* The status area at the end of the span holds no data. */
-	if (h->data_span > WSHEAP_STATUS_OFFSET)
-		h->data_span = WSHEAP_STATUS_OFFSET;
-#endif
+	heap_set_span(h, c.mmap_span);
 	h->max_size = max_size;
 	h->trim_size = trim_size;
-	h->pub.cur = EMPTY;
-	h->pub.end = EMPTY;
-	if (flags & WSHEAP_HEAP_THREADSAFE) {
-		/* The inline path serves zero-size requests only. */
-		h->pub.max_size = 0;
-		pthread_mutex_init(&h->lock, NULL);
-	} else {
-		h->pub.max_size = max_size;
-	}
-
-	COUNT_ADD(ctx->heaps, 1);
-	reg_add(h);
-	*heapp = &h->pub;
+	heap_publish(h, heapp);
 	return 0;
+}
+
+struct create_args {
+	uint64_t max_size;
+	uint64_t trim_size;
+	unsigned int flags;
+	struct wsheap **heapp;
+};
+
+static int create_fn(struct wsheap_ctx *ctx, void *arg)
+{
+	struct create_args *a = arg;
+
+	return wsheap__create_in(ctx, a->max_size, a->trim_size, a->flags,
+				 a->heapp);
 }
 
 int wsheap_create(struct wsheap_ctx *ctx, uint64_t max_size,
 		  uint64_t trim_size, unsigned int flags, struct wsheap **heapp)
 {
+	struct create_args a = { max_size, trim_size, flags, heapp };
+
 	if (!heapp || (flags & ~WSHEAP_HEAP_FLAGS))
 		return -EINVAL;
 	if (!ctx)
-		return wsheap__create_default(max_size, trim_size, flags, heapp);
+		return wsheap__in_default_pool(create_fn, &a);
 	return wsheap__create_in(ctx, max_size, trim_size, flags, heapp);
-}
-
-static void tsblocks_free(struct wsheap_impl *h)
-{
-	struct wsheap_tsblock *b, *next;
-
-	for (b = h->tsblocks; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	h->tsblocks = NULL;
-	__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELAXED);
 }
 
 static void heap_release(struct wsheap_impl *h)
 {
 	windows_unmap_all(h);
-	tsblocks_free(h);
+	status_unmap(h);
+	tsblocks_free_list(h->tsblocks);
+	tsblocks_free_list(h->tsretired);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_destroy(&h->lock);
 	COUNT_SUB(h->ctx->heaps, 1);
@@ -624,6 +875,7 @@ int wsheap_free(struct wsheap *heap)
 	reg_del(h);
 	/* Unmap first: nothing of ours may still map pages DESTROY frees. */
 	windows_unmap_all(h);
+	status_unmap(h);
 
 	memset(&d, 0, sizeof(d));
 	d.handle = h->handle;
@@ -646,38 +898,21 @@ int wsheap_detach(struct wsheap *heap)
 int wsheap_reset(struct wsheap *heap)
 {
 	struct wsheap_impl *h = to_impl(heap);
-	bool ts;
 	struct wsheap_reset r;
 	int ret;
 
 	if (!heap)
 		return -EINVAL;
-	ts = h->flags & WSHEAP_HEAP_THREADSAFE;
-	if (ts)
-		pthread_mutex_lock(&h->lock);
+	if (h->rdonly)
+		return -EPERM;
+	ts_lock(h);
 
 	memset(&r, 0, sizeof(r));
 	r.handle = h->handle;
 	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_RESET, &r);
-	if (ret)
-		goto out;
-
-	h->kgen = r.generation;
-	h->hint = next_hint(h);
-	windows_prune(h);
-	h->gen++;
-	h->block_bytes = 0;
-	h->blocks = 0;
-	heap->cur = EMPTY;
-	heap->end = EMPTY;
-	heap->requested = 0;
-	if (ts) {
-		tsblocks_free(h);
-		__atomic_store_n(&h->ts_requested, 0, __ATOMIC_RELAXED);
-	}
-out:
-	if (ts)
-		pthread_mutex_unlock(&h->lock);
+	if (!ret)
+		new_generation(h, r.generation, false);
+	ts_unlock(h);
 	return ret;
 }
 
@@ -713,6 +948,9 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 	st->munmaps = COUNT_READ(h->munmaps);
 	st->flags = h->flags;
 	st->handle = h->handle;
+	st->foreign_resets = COUNT_READ(h->foreign_resets);
+	st->kernel_generation = __atomic_load_n(&h->kgen, __ATOMIC_ACQUIRE);
+	st->share = h->share;
 	return 0;
 }
 
@@ -730,4 +968,228 @@ int wsheap_get_info(struct wsheap *heap, struct wsheap_info *info)
 struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap)
 {
 	return heap ? to_impl(heap)->ctx : NULL;
+}
+
+/* ---- sharing ------------------------------------------------------------------ */
+
+int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_status *st;
+	struct wsheap_export e;
+	int ret;
+
+	if (!heap || !fdp || (flags & ~WSHEAP_SHARE_FLAGS))
+		return -EINVAL;
+
+	/*
+	 * Others may reset the heap from now on: the fast path must read the
+	 * generation from the status page before anyone can.
+	 */
+	ret = status_get(h, &st);
+	if (ret)
+		return ret;
+	ts_lock(h);
+	use_status(h, st);
+	ts_unlock(h);
+
+	memset(&e, 0, sizeof(e));
+	e.handle = h->handle;
+	if (flags & WSHEAP_SHARE_RDONLY)
+		e.flags |= WSHEAP_EXPORT_RDONLY;
+	if (flags & WSHEAP_SHARE_NO_CLOEXEC)
+		e.flags |= WSHEAP_EXPORT_NO_CLOEXEC;
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_EXPORT, &e);
+	if (ret)
+		return ret;
+	__atomic_fetch_or(&h->share, WSHEAP_STATS_EXPORTED, __ATOMIC_RELAXED);
+	*fdp = e.fd;
+	return 0;
+}
+
+int wsheap__import_in(struct wsheap_ctx *ctx, int fd, unsigned int flags,
+		      struct wsheap **heapp)
+{
+	struct wsheap_status *st;
+	struct wsheap_destroy d;
+	struct wsheap_import im;
+	struct wsheap_info in;
+	struct wsheap_impl *h;
+	int ret;
+
+	pthread_once(&atfork_once, atfork_init);
+	if (atfork_err)
+		return -atfork_err;
+
+	h = heap_alloc_obj(ctx);
+	if (!h)
+		return -ENOMEM;
+
+	memset(&im, 0, sizeof(im));
+	im.fd = fd;
+	ret = wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_IMPORT, &im);
+	if (ret) {
+		free(h);
+		return ret;
+	}
+	h->handle = im.handle;
+	h->mmap_offset = im.mmap_offset;
+	heap_set_span(h, 0);
+	h->rdonly = im.access & WSHEAP_ACCESS_RDONLY;
+	h->share = WSHEAP_STATS_IMPORTED;
+	if (h->rdonly) {
+		h->prot = PROT_READ;
+		h->share |= WSHEAP_STATS_RDONLY;
+		h->pub.gen_ptr = &gen_never;
+	}
+
+	memset(&in, 0, sizeof(in));
+	in.handle = h->handle;
+	ret = wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_INFO, &in);
+	if (!ret)
+		ret = status_get(h, &st);
+	if (ret) {
+		memset(&d, 0, sizeof(d));
+		d.handle = h->handle;
+		wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_DESTROY, &d);
+		status_unmap(h);
+		free(h);
+		return ret;
+	}
+
+	h->flags = flags & WSHEAP_HEAP_THREADSAFE;
+	if (in.flags & WSHEAP_CREATE_POPULATE)
+		h->flags |= WSHEAP_HEAP_POPULATE;
+	if (in.flags & WSHEAP_CREATE_ZERO_ON_RESET)
+		h->flags |= WSHEAP_HEAP_ZERO_ON_RESET;
+	h->max_size = UINT64_MAX;	/* the kernel heap's own quota applies */
+	h->trim_size = in.trim_size;
+	/* The state (empty) belongs to the generation the status page shows. */
+	set_kgen(h, status_gen(st));
+	use_status(h, st);
+	heap_publish(h, heapp);
+	return 0;
+}
+
+struct import_args {
+	int fd;
+	unsigned int flags;
+	struct wsheap **heapp;
+};
+
+static int import_fn(struct wsheap_ctx *ctx, void *arg)
+{
+	struct import_args *a = arg;
+
+	return wsheap__import_in(ctx, a->fd, a->flags, a->heapp);
+}
+
+int wsheap_import(struct wsheap_ctx *ctx, int fd, unsigned int flags,
+		  struct wsheap **heapp)
+{
+	struct import_args a = { fd, flags, heapp };
+
+	if (!heapp || (flags & ~WSHEAP_HEAP_THREADSAFE))
+		return -EINVAL;
+	if (!ctx)
+		return wsheap__in_default_pool(import_fn, &a);
+	return wsheap__import_in(ctx, fd, flags, heapp);
+}
+
+int wsheap_ptr(struct wsheap *heap, uint64_t offset, size_t len, void **ptr)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_status *st;
+	uint64_t end, committed;
+	uintptr_t va;
+	int ret;
+
+	if (!heap || !ptr)
+		return -EINVAL;
+	if (offset > h->data_span || len > h->data_span - offset)
+		return -EINVAL;
+	end = offset + len;
+
+	ret = status_get(h, &st);
+	if (ret)
+		return ret;
+	if (__atomic_load_n(&st->flags, __ATOMIC_ACQUIRE) & WSHEAP_STATUS_DEAD)
+		return -ENOENT;
+	committed = __atomic_load_n((const uint64_t *)(const void *)&st->committed,
+				    __ATOMIC_ACQUIRE);
+	if (end > committed)
+		return -ENXIO;
+
+	ts_lock(h);
+	ret = map_block(h, offset, len, 1, &va);
+	ts_unlock(h);
+	if (ret)
+		return ret;
+	*ptr = (void *)va;
+	return 0;
+}
+
+int wsheap_offset(struct wsheap *heap, const void *ptr, uint64_t *offset)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	uintptr_t va = (uintptr_t)ptr;
+	struct wsheap_window *w;
+	int ret = -EINVAL;
+
+	if (!heap || !ptr || !offset)
+		return -EINVAL;
+	ts_lock(h);
+	for (w = h->windows; w; w = w->next) {
+		if (va >= w->va && va - w->va < w->len) {
+			*offset = w->off + (va - w->va);
+			ret = 0;
+			break;
+		}
+	}
+	ts_unlock(h);
+	return ret;
+}
+
+int wsheap_generation(struct wsheap *heap, uint64_t *generation)
+{
+	struct wsheap_status *st;
+	int ret;
+
+	if (!heap || !generation)
+		return -EINVAL;
+	ret = status_get(to_impl(heap), &st);
+	if (ret)
+		return ret;
+	*generation = status_gen(st);
+	return 0;
+}
+
+int wsheap_is_current(struct wsheap *heap, uint64_t generation)
+{
+	uint64_t g;
+	int ret;
+
+	ret = wsheap_generation(heap, &g);
+	if (ret)
+		return ret;
+	return g == generation;
+}
+
+int wsheap_refresh(struct wsheap *heap)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_status *st;
+	bool seen;
+	int ret;
+
+	if (!heap)
+		return -EINVAL;
+	ret = status_get(h, &st);
+	if (ret)
+		return ret;
+	ts_lock(h);
+	use_status(h, st);
+	seen = sync_generation(h);
+	ts_unlock(h);
+	return seen;
 }

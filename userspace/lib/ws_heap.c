@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /*
  * WWSAPI heaps on top of the native API: WsCreateHeap, WsAlloc, WsResetHeap,
- * WsFreeHeap, WsGetHeapProperty.
+ * WsFreeHeap, WsGetHeapProperty; and the extensions (not Windows) that
+ * share heaps between processes: WsheapExportHeap, WsheapImportHeap,
+ * WsheapGetHeapGeneration, WsheapGetHeapPointer, WsheapGetHeapOffset.
  *
  * maxSize is the native heap's quota (the library enforces it on the sum of
  * requested sizes); trimSize is the native (kernel) trim size.
@@ -12,7 +14,8 @@
  * request that needs it, requests are rounded up to 8 bytes, carry no header
  * and never straddle blocks.  A reset keeps the first block and then further
  * blocks in order while everything kept still fits in trimSize.  A
- * zero-size request takes no block.
+ * zero-size request takes no block.  A reset by another process that shares
+ * the heap, once the native heap noticed it, resets the model too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +41,7 @@ struct _WS_HEAP {
 	SIZE_T used;		/* bytes used in blocks[cur] */
 	SIZE_T actual;		/* sum of blocks[] */
 	SIZE_T blocks[MODEL_MAX_BLOCKS];
+	uint64_t foreign_seen;	/* the native heap's foreign_resets, modelled */
 };
 
 static SIZE_T sat_add(SIZE_T a, SIZE_T b)
@@ -110,6 +114,18 @@ static void model_reset(WS_HEAP *h)
 	h->actual = kept;
 }
 
+/* Another process reset the shared heap: so does the model. */
+static void model_foreign_resets(WS_HEAP *h)
+{
+	uint64_t n = __atomic_load_n(&((struct wsheap_impl *)h->heap)->foreign_resets,
+				     __ATOMIC_RELAXED);
+
+	if (n != h->foreign_seen) {
+		h->foreign_seen = n;
+		model_reset(h);
+	}
+}
+
 static HRESULT hr_from_errno(int err)
 {
 	switch (err) {
@@ -124,7 +140,10 @@ static HRESULT hr_from_errno(int err)
 		return E_OUTOFMEMORY;
 	case -EINVAL:
 		return E_INVALIDARG;
+	case -EBADF:
+		return E_INVALIDARG;
 	case -EBUSY:
+	case -EPERM:
 		return WS_E_INVALID_OPERATION;
 	case -EOPNOTSUPP:
 		return WS_E_NOT_SUPPORTED;
@@ -151,14 +170,17 @@ static const char *errstr(int err, char *buf, size_t len)
 	case -ENXIO:
 		return "no such device";
 	case -EACCES:
-	case -EPERM:
 		return "permission denied";
+	case -EPERM:
+		return "the heap is read-only here (imported from a read-only export)";
+	case -EBADF:
+		return "bad file descriptor";
 	case -EPROTO:
 		return "the module speaks another ABI version";
 	case -EINVAL:
 		return "invalid argument";
 	case -EBUSY:
-		return "busy";
+		return "busy: a kernel driver has allocations of the heap pinned";
 	case -EOPNOTSUPP:
 		return "not supported by the module";
 	default:
@@ -237,6 +259,7 @@ HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
 				       "WsAlloc: cannot allocate %zu bytes: %s",
 				       size, errstr(ret, buf, sizeof(buf)));
 
+	model_foreign_resets(heap);
 	model_alloc(heap, size);
 	*ptr = p;
 	return S_OK;
@@ -256,6 +279,7 @@ HRESULT WINAPI WsResetHeap(WS_HEAP *heap, WS_ERROR *error)
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsResetHeap: cannot reset the heap: %s",
 				       errstr(ret, buf, sizeof(buf)));
+	model_foreign_resets(heap);
 	model_reset(heap);
 	return S_OK;
 }
@@ -291,6 +315,7 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 		v = (SIZE_T)st.requested;
 		break;
 	case WS_HEAP_PROPERTY_ACTUAL_SIZE:
+		model_foreign_resets(heap);
 		v = heap->actual;
 		break;
 	default:
@@ -307,5 +332,160 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 				       "WsGetHeapProperty: valueSize is %u, but heap properties are SIZE_T (%zu bytes)",
 				       (unsigned int)valueSize, sizeof(SIZE_T));
 	memcpy(value, &v, sizeof(v));
+	return S_OK;
+}
+
+/* ---- extensions (not Windows): sharing ---------------------------------- */
+
+HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
+				WS_ERROR *error)
+{
+	unsigned int nflags = 0;
+	char buf[128];
+	int ret, out;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportHeap: the heap is NULL");
+	if (!fd)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportHeap: the descriptor out-pointer is NULL");
+	if (flags & ~(ULONG)(WSHEAP_WS_EXPORT_READ_ONLY |
+			     WSHEAP_WS_EXPORT_NO_CLOEXEC))
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportHeap: unknown flags 0x%x (only WSHEAP_WS_EXPORT_READ_ONLY and WSHEAP_WS_EXPORT_NO_CLOEXEC)",
+				       (unsigned int)flags);
+	if (flags & WSHEAP_WS_EXPORT_READ_ONLY)
+		nflags |= WSHEAP_SHARE_RDONLY;
+	if (flags & WSHEAP_WS_EXPORT_NO_CLOEXEC)
+		nflags |= WSHEAP_SHARE_NO_CLOEXEC;
+
+	ret = wsheap_export(heap->heap, nflags, &out);
+	if (ret == -EPERM)
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapExportHeap: the heap is a read-only import: it can only be exported with WSHEAP_WS_EXPORT_READ_ONLY");
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapExportHeap: cannot export the heap: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	*fd = out;
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapImportHeap(int fd, WS_HEAP **heap, WS_ERROR *error)
+{
+	struct wsheap_stats st;
+	char buf[128];
+	WS_HEAP *h;
+	int ret;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapImportHeap: the heap out-pointer is NULL");
+
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return wsheap__ws_fail(error, E_OUTOFMEMORY,
+				       "WsheapImportHeap: out of memory for the heap object");
+
+	ret = wsheap_import(NULL, fd, 0, &h->heap);
+	if (ret) {
+		free(h);
+		if (ret == -EINVAL)
+			return wsheap__ws_fail(error, E_INVALIDARG,
+					       "WsheapImportHeap: descriptor %d is not a heap exported with WsheapExportHeap",
+					       fd);
+		if (ret == -EBADF)
+			return wsheap__ws_fail(error, E_INVALIDARG,
+					       "WsheapImportHeap: descriptor %d is not open",
+					       fd);
+		if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+			return wsheap__ws_fail(error, E_FAIL,
+					       "WsheapImportHeap: cannot open %s: %s (is the wsheap module loaded?)",
+					       WSHEAP_DEVICE,
+					       errstr(ret, buf, sizeof(buf)));
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapImportHeap: cannot import the heap: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	}
+
+	wsheap_stats(h->heap, &st);
+	h->magic = WS_HEAP_MAGIC;
+	h->max_size = SIZE_MAX;
+	h->trim_size = st.trim_size > SIZE_MAX ? SIZE_MAX : (SIZE_T)st.trim_size;
+	h->foreign_seen = st.foreign_resets;
+	*heap = h;
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapGetHeapGeneration(WS_HEAP *heap, ULONGLONG *generation,
+				       WS_ERROR *error)
+{
+	char buf[128];
+	uint64_t g;
+	int ret;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapGeneration: the heap is NULL");
+	if (!generation)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapGeneration: the generation out-pointer is NULL");
+	ret = wsheap_generation(heap->heap, &g);
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapGetHeapGeneration: cannot map the heap's status page: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	*generation = g;
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapGetHeapPointer(WS_HEAP *heap, ULONGLONG offset,
+				    SIZE_T size, void **ptr, WS_ERROR *error)
+{
+	char buf[128];
+	void *p;
+	int ret;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapPointer: the heap is NULL");
+	if (!ptr)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapPointer: the out-pointer is NULL");
+	ret = wsheap_ptr(heap->heap, offset, size, &p);
+	if (ret == -EINVAL || ret == -ENXIO || ret == -ENOENT)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapPointer: the heap does not hold %zu bytes at offset %llu now%s",
+				       size, (unsigned long long)offset,
+				       ret == -ENOENT ? " (it was destroyed)" :
+				       ret == -ENXIO ? " (never allocated, or released by a reset)" :
+				       " (beyond the heap's span)");
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapGetHeapPointer: cannot map offset %llu: %s",
+				       (unsigned long long)offset,
+				       errstr(ret, buf, sizeof(buf)));
+	*ptr = p;
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapGetHeapOffset(WS_HEAP *heap, const void *ptr,
+				   ULONGLONG *offset, WS_ERROR *error)
+{
+	uint64_t off;
+
+	if (!heap)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapOffset: the heap is NULL");
+	if (!ptr || !offset)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapOffset: %s is NULL",
+				       !ptr ? "the pointer" : "the offset out-pointer");
+	if (wsheap_offset(heap->heap, ptr, &off))
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapGetHeapOffset: %p is not inside the heap's memory",
+				       ptr);
+	*offset = off;
 	return S_OK;
 }

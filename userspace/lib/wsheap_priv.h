@@ -99,8 +99,16 @@ struct wsheap_impl {
 	uint64_t block_bytes;
 	uint64_t blocks;
 	uint64_t hint;		/* first block size of a generation */
-	uint64_t gen;		/* resets made by the library */
-	uint64_t kgen;		/* the kernel's generation, as last seen */
+	uint64_t gen;		/* generations ended: own resets + foreign */
+	uint64_t kgen;		/* the kernel generation of the current state
+				 * (atomic for THREADSAFE heaps) */
+	uint64_t foreign_resets;
+
+	/* Sharing. */
+	struct wsheap_status *status;	/* the status page, or NULL (atomic) */
+	int prot;		/* of the windows */
+	bool rdonly;		/* a read-only import */
+	uint32_t share;		/* WSHEAP_STATS_* */
 
 	/* Mappings. */
 	struct wsheap_window *windows;
@@ -116,6 +124,8 @@ struct wsheap_impl {
 	pthread_mutex_t lock;
 	struct wsheap_tsblock *tscur;	/* atomic pointer */
 	struct wsheap_tsblock *tsblocks;
+	struct wsheap_tsblock *tsretired; /* of the generation a foreign reset
+					   * ended: freed one generation later */
 	uint64_t ts_requested;		/* atomic */
 
 	/* Registry of all heaps of the process (for fork). */
@@ -131,12 +141,14 @@ static inline struct wsheap_impl *to_impl(struct wsheap *heap)
 /* ctx.c */
 WSHEAP_HIDDEN int wsheap__ioctl(struct wsheap_ctx *ctx, uint64_t *heap_counter,
 				unsigned long cmd, void *arg);
-WSHEAP_HIDDEN int wsheap__create_default(uint64_t max_size, uint64_t trim_size,
-					 unsigned int flags,
-					 struct wsheap **heapp);
+WSHEAP_HIDDEN int wsheap__in_default_pool(int (*fn)(struct wsheap_ctx *ctx,
+						    void *arg),
+					  void *arg);
 WSHEAP_HIDDEN int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
 				    uint64_t trim_size, unsigned int flags,
 				    struct wsheap **heapp);
+WSHEAP_HIDDEN int wsheap__import_in(struct wsheap_ctx *ctx, int fd,
+				    unsigned int flags, struct wsheap **heapp);
 WSHEAP_HIDDEN void wsheap__default_lock(void);
 WSHEAP_HIDDEN void wsheap__default_unlock(void);
 

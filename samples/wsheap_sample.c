@@ -10,10 +10,14 @@
  *
  * CONSUME: user space wrote N records at an offset; the driver reads them
  * out of the heap and counts those whose check value is right.
+ *
+ * HOLD/RELEASE: the driver keeps records pinned, as one doing DMA into
+ * them would; until it lets go, a reset of the heap fails with -EBUSY.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -22,6 +26,12 @@
 #include "wsheap_sample.h"
 
 MODULE_IMPORT_NS(WSHEAP_NS);
+
+/* What one open of the device holds pinned. */
+struct sample_file {
+	struct mutex lock;		/* protects @held */
+	struct wsheap_heap *held;
+};
 
 static int sample_produce(struct wsheap_heap *heap,
 			  struct wsheap_sample_io *io)
@@ -70,14 +80,48 @@ static int sample_consume(struct wsheap_heap *heap,
 	return 0;
 }
 
+static void sample_release_hold(struct sample_file *sf)
+{
+	mutex_lock(&sf->lock);
+	if (sf->held) {
+		wsheap_unpin(sf->held);
+		wsheap_put(sf->held);
+		sf->held = NULL;
+	}
+	mutex_unlock(&sf->lock);
+}
+
+static int sample_hold(struct sample_file *sf, struct wsheap_heap *heap,
+		       struct wsheap_sample_io *io)
+{
+	int ret;
+
+	mutex_lock(&sf->lock);
+	ret = -EBUSY;
+	if (!sf->held) {
+		ret = wsheap_pin(heap, io->offset, (u64)io->count *
+				 sizeof(struct wsheap_sample_record));
+		if (!ret)
+			sf->held = heap;	/* keeps our reference */
+	}
+	mutex_unlock(&sf->lock);
+	return ret;
+}
+
 static long sample_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
+	struct sample_file *sf = file->private_data;
 	struct wsheap_sample_io io;
 	struct wsheap_heap *heap;
 	int ret;
 
-	if (cmd != WSHEAP_SAMPLE_PRODUCE && cmd != WSHEAP_SAMPLE_CONSUME)
+	if (cmd == WSHEAP_SAMPLE_RELEASE) {
+		sample_release_hold(sf);
+		return 0;
+	}
+	if (cmd != WSHEAP_SAMPLE_PRODUCE && cmd != WSHEAP_SAMPLE_CONSUME &&
+	    cmd != WSHEAP_SAMPLE_HOLD)
 		return -ENOTTY;
 	if (copy_from_user(&io, (void __user *)arg, sizeof(io)))
 		return -EFAULT;
@@ -87,6 +131,12 @@ static long sample_ioctl(struct file *file, unsigned int cmd,
 	heap = wsheap_get(io.heap_fd);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
+	if (cmd == WSHEAP_SAMPLE_HOLD) {
+		ret = sample_hold(sf, heap, &io);
+		if (ret)
+			wsheap_put(heap);
+		return ret;
+	}
 	if (cmd == WSHEAP_SAMPLE_PRODUCE)
 		ret = sample_produce(heap, &io);
 	else
@@ -98,8 +148,31 @@ static long sample_ioctl(struct file *file, unsigned int cmd,
 	return ret;
 }
 
+static int sample_open(struct inode *inode, struct file *file)
+{
+	struct sample_file *sf = kzalloc(sizeof(*sf), GFP_KERNEL);
+
+	if (!sf)
+		return -ENOMEM;
+	mutex_init(&sf->lock);
+	file->private_data = sf;
+	return 0;
+}
+
+static int sample_release(struct inode *inode, struct file *file)
+{
+	struct sample_file *sf = file->private_data;
+
+	sample_release_hold(sf);
+	mutex_destroy(&sf->lock);
+	kfree(sf);
+	return 0;
+}
+
 static const struct file_operations sample_fops = {
 	.owner = THIS_MODULE,
+	.open = sample_open,
+	.release = sample_release,
 	.unlocked_ioctl = sample_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -48,5 +48,11 @@ struct wsheap_sample_io {
 #define WSHEAP_SAMPLE_MAX	65536
 #define WSHEAP_SAMPLE_PRODUCE	_IOWR(0xB9, 0x40, struct wsheap_sample_io)
 #define WSHEAP_SAMPLE_CONSUME	_IOWR(0xB9, 0x41, struct wsheap_sample_io)
+/*
+ * HOLD: pin @count records at @offset (as a driver doing DMA would) until
+ * RELEASE or close; meanwhile a reset of the heap fails with EBUSY.
+ */
+#define WSHEAP_SAMPLE_HOLD	_IOW(0xB9, 0x42, struct wsheap_sample_io)
+#define WSHEAP_SAMPLE_RELEASE	_IO(0xB9, 0x43)
 
 #endif /* _UAPI_WSHEAP_SAMPLE_H */

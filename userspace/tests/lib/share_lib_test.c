@@ -1350,4 +1350,37 @@ TEST(ws_readonly_import_refuses_alloc_and_reset)
 	WsFreeError(e);
 }
 
+TEST(ws_reset_while_a_driver_pins_is_invalid_operation)
+{
+	struct wsheap_sample_io io = { .count = 1 };
+	ULONGLONG off;
+	WS_HEAP *h;
+	WS_ERROR *e;
+	void *p;
+	int dev, fd;
+
+	NEED_DEV();
+	dev = open("/dev/wsheap_sample", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		SKIP(return, "no /dev/wsheap_sample (sample driver not loaded)");
+	ASSERT_EQ(S_OK, WsCreateError(NULL, 0, &e));
+	ASSERT_EQ(S_OK, WsCreateHeap(1 << 20, 0, NULL, 0, &h, NULL));
+	ASSERT_EQ(S_OK, WsAlloc(h, sizeof(struct wsheap_sample_record), &p,
+				NULL));
+	ASSERT_EQ(S_OK, WsheapExportHeap(h, 0, &fd, e));
+	io.heap_fd = fd;
+	ASSERT_EQ(S_OK, WsheapGetHeapOffset(h, p, &off, NULL));
+	io.offset = off;
+	ASSERT_EQ(0, ioctl(dev, WSHEAP_SAMPLE_HOLD, &io));
+	/* The driver holds allocations: the reset is refused. */
+	EXPECT_EQ(WS_E_INVALID_OPERATION, WsResetHeap(h, e));
+	EXPECT_EQ(1U, string_count(e));
+	ASSERT_EQ(0, ioctl(dev, WSHEAP_SAMPLE_RELEASE));
+	EXPECT_EQ(S_OK, WsResetHeap(h, e));
+	close(dev);
+	close(fd);
+	WsFreeHeap(h);
+	WsFreeError(e);
+}
+
 TEST_HARNESS_MAIN

@@ -169,6 +169,55 @@ static int heap_and_export(int fd, __u32 flags, struct wsheap_create *c, int *ef
 	return ret ? ret : sh_export(fd, c->handle, 0, efd);
 }
 
+TEST_F(drv, sample_hold_makes_reset_ebusy)
+{
+	struct wsheap_sample_io io = { .count = 2 };
+	struct wsheap_info before, after;
+	struct wsheap_create c;
+	__u64 gen = 0;
+	int efd;
+
+	ASSERT_EQ(0, heap_and_export(self->fd, 0, &c, &efd));
+	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle,
+			       2 * sizeof(struct wsheap_sample_record), 0,
+			       NULL));
+	io.heap_fd = efd;
+	/* Pinning what is not allocated is refused. */
+	io.offset = 4096;
+	EXPECT_EQ(-EINVAL, sample_io(self->dev, WSHEAP_SAMPLE_HOLD, &io));
+	io.offset = 0;
+	ASSERT_EQ(0, sample_io(self->dev, WSHEAP_SAMPLE_HOLD, &io));
+	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &before));
+	EXPECT_EQ(-EBUSY, wsh_reset(self->fd, c.handle, &gen));
+	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &after));
+	EXPECT_EQ(before.generation, after.generation);
+	EXPECT_EQ(before.requested, after.requested);
+	/* A second hold on the same device file is refused too. */
+	EXPECT_EQ(-EBUSY, sample_io(self->dev, WSHEAP_SAMPLE_HOLD, &io));
+	ASSERT_EQ(0, ioctl(self->dev, WSHEAP_SAMPLE_RELEASE));
+	EXPECT_EQ(0, wsh_reset(self->fd, c.handle, &gen));
+	EXPECT_EQ(1ULL, gen);
+	close(efd);
+}
+
+TEST_F(drv, sample_hold_ends_when_the_driver_file_closes)
+{
+	struct wsheap_sample_io io = { .count = 1 };
+	struct wsheap_create c;
+	__u64 gen = 0;
+	int efd;
+
+	ASSERT_EQ(0, heap_and_export(self->fd, 0, &c, &efd));
+	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 64, 0, NULL));
+	io.heap_fd = efd;
+	ASSERT_EQ(0, sample_io(self->dev, WSHEAP_SAMPLE_HOLD, &io));
+	close(efd);
+	EXPECT_EQ(-EBUSY, wsh_reset(self->fd, c.handle, &gen));
+	close(self->dev);
+	self->dev = -1;
+	EXPECT_EQ(0, wsh_reset(self->fd, c.handle, &gen));
+}
+
 /* ----------------------------- sample driver ---------------------------- */
 
 TEST_F(drv, sample_produce_read_back)

@@ -12,8 +12,9 @@ status=0
 eval "$("$here/deps.sh")" || exit 1
 eval "$("$here/debug-kernel.sh")" || exit 1
 
-kfiles=(wsheap_internal.h wsheap_kernel.h wsheap_*.c kunit/*.c)
-kfiles+=(samples/*.c)
+# Sources only: an in-tree build leaves *.mod.c files beside them.
+mapfile -t kfiles < <(ls wsheap_internal.h wsheap_kernel.h \
+	wsheap_*.c kunit/*.c samples/*.c | grep -v '\.mod\.c$')
 checkpatch() {
 	perl "$DEBUG_SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
 		--ignore FILE_PATH_CHANGES "$@" || status=1
@@ -22,6 +23,8 @@ log "checkpatch --strict"
 checkpatch -f "${kfiles[@]}"
 # The UAPI headers are for user space too, which has no BIT().
 checkpatch --ignore BIT_MACRO -f wsheap_ioctl.h samples/wsheap_sample.h
+# TRACE_EVENT() is laid out the way the kernel's own trace headers are.
+checkpatch --ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE -f wsheap_trace.h
 # The compat header is the one place that tests the kernel version.
 checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f wsheap_compat.h
 

@@ -281,7 +281,13 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 		goto out;
 	}
 	keep = min(wsheap_trim_pages(heap->trim_size), heap->committed_pages);
-	wsheap_store_release(heap, keep);
+	/*
+	 * No page exists, and no mapping reaches a page, at or beyond
+	 * committed_pages: when everything is kept there is nothing to zap
+	 * or free, and walking the mappings' page tables would be the cost.
+	 */
+	if (keep < heap->committed_pages)
+		wsheap_store_release(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
 	wsheap_uncharge(heap, heap->committed_pages - keep);

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: boot Debian's stock kernel in QEMU, load wsheap and the
+# benchmark module, run bench/wsheap_bench (wsheap against glibc malloc,
+# obstack, mimalloc, jemalloc, talloc and APR, and more) and turn its output
+# into bench/results.json, bench/chart.png and a table on stdout.
+#
+# Environment:
+#   BENCH_QUICK=1      fewer runs and smaller counts (a smoke test); results
+#                      go to the output directory only, not to bench/
+#   BENCH_ONLY=a,b     only these workloads (also keeps bench/ untouched)
+#   BENCH_TRACE="FUNCTION DEPTH"  profile: trace the kernel FUNCTION (e.g.
+#                      wsheap_ioctl) with function_graph to DEPTH during the
+#                      run; the trace is in OUT/results.log (use it with
+#                      BENCH_ONLY and BENCH_QUICK: tracing slows everything)
+#   WSHEAP_BENCH_OUT   output directory (default build/bench)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top"
+. "$here/lib.sh"
+start=$(date +%s)
+out=${WSHEAP_BENCH_OUT:-$top/build/bench}
+rm -rf "$out"
+mkdir -p "$out"
+
+args=""
+[ -n "${BENCH_QUICK:-}" ] && args="-q"
+[ -n "${BENCH_ONLY:-}" ] && args="$args -o $BENCH_ONLY"
+# A partial or quick run must not replace the published results.
+if [ -n "$args" ] || [ -n "${BENCH_TRACE:-}" ]; then
+	dest="$out"
+else
+	dest="$top/bench"
+fi
+
+# Build and test dependencies, the stock kernel; then the peers and gnuplot.
+eval "$("$here/deps.sh")"
+PEERS="libmimalloc-dev libjemalloc-dev libtalloc-dev libapr1-dev pkg-config
+gnuplot-nox file"
+need=""
+for p in $PEERS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		need="$need $p"
+done
+if [ -n "$need" ]; then
+	log "installing:$need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || true
+	apt-get install -y -qq --no-install-recommends $need \
+		>"$out/apt.log" 2>&1 || { cat "$out/apt.log" >&2; exit 1; }
+fi
+
+log "building wsheap.ko and wsheap_bench.ko for $STOCK_KREL"
+"$here/build.sh" "$STOCK_KDIR" "$out/mod"
+# The benchmark module is built inside wsheap's build tree: its Kbuild finds
+# wsheap_kernel.h in the parent directory, and wsheap's Module.symvers
+# resolves the WSHEAP namespace's symbols.
+mkdir -p "$out/mod/bench_kmod"
+cp bench/kmod/Kbuild bench/kmod/*.c bench/kmod/*.h "$out/mod/bench_kmod/"
+make -s -C "$STOCK_KDIR" M="$out/mod/bench_kmod" KCFLAGS=-Werror \
+	KBUILD_EXTRA_SYMBOLS="$out/mod/Module.symvers" modules >&2
+
+log "building libwsheap and bench/wsheap_bench"
+make -s -C userspace lib >"$out/build-user.log" 2>&1 ||
+	{ tail -n 40 "$out/build-user.log"; exit 1; }
+make -s -C bench >>"$out/build-user.log" 2>&1 ||
+	{ tail -n 40 "$out/build-user.log"; exit 1; }
+
+echo "$args" >"$out/args"
+extra=()
+if [ -n "${BENCH_TRACE:-}" ]; then
+	echo "$BENCH_TRACE" >"$out/trace"
+	extra+=("$out/trace:/bench/trace")
+	dest="$out"
+fi
+"$here/initramfs.sh" "$out/initrd.gz" "$here/guest/plan-bench.sh" \
+	"$out/mod/wsheap.ko:/modules/wsheap.ko" \
+	"$out/mod/bench_kmod/wsheap_bench.ko:/modules/wsheap_bench.ko" \
+	"bench/wsheap_bench:/bench/wsheap_bench" \
+	"$out/args:/bench/args" ${extra[@]+"${extra[@]}"}
+
+log "booting $STOCK_KREL in QEMU (TCG) for the benchmark (a few minutes)"
+t0=$(date +%s)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+"$here/boot.sh" "$STOCK_VMLINUZ" "$out/initrd.gz" "$out" 1500 ||
+	log "QEMU exited with $?"
+log "guest ran $(( $(date +%s) - t0 )) s"
+# Other work on the host slows the guest's vCPUs down: say how busy it was.
+host_load="load average before the guest: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
+
+# What the host is, and how the guest was run (testing/boot.sh).
+. /etc/os-release
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+virt="bare metal"
+grep -qw hypervisor /proc/cpuinfo && virt="VM"
+machine="$(nproc) vCPU $virt ($cpu, $mem), $PRETTY_NAME, host kernel $(uname -r)"
+qemu=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
+emulation="QEMU $qemu, TCG (no KVM), guest -cpu max -smp 2 -m 2G"
+source=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+
+python3 bench/report.py --log "$out/results.log" --json "$dest/results.json" \
+	--chart-data "$out/chart.dat" --table "$out/table.txt" \
+	--machine "$machine" --emulation "$emulation" --source "$source" \
+	--host-load "$host_load" \
+	--markdown "$out/table.md" || {
+	log "the benchmark did not finish; the guest's output:"
+	tail -n 60 "$out/results.log" >&2
+	tail -n 30 "$out/console.log" >&2
+	exit 1
+}
+gnuplot -e "datafile='$out/chart.dat'; outfile='$dest/chart.png'" \
+	bench/chart.gp
+cat "$out/table.txt"
+log "results: $dest/results.json, chart: $dest/chart.png"
+log "make bench took $(( $(date +%s) - start )) s"

@@ -23,24 +23,13 @@ FIXTURE_TEARDOWN(map)
 		close(self->fd);
 }
 
-/* A heap of @pages committed pages (max_size unlimited). */
-static int heap_with_pages(int fd, size_t pages, __u64 trim, __u32 flags,
-			   struct wsheap_create *c)
-{
-	int ret = wsh_create(fd, UINT64_MAX, trim, flags, c);
-
-	if (ret || !pages)
-		return ret;
-	return wsh_alloc(fd, c->handle, pages * wsh_ps(), 0, NULL);
-}
-
 /* ------------------------------ mmap misuse ------------------------------ */
 
 TEST_F(map, map_private_einval)
 {
 	struct wsheap_create c;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	EXPECT_EQ(-EINVAL, wsh_try_mmap(self->ps, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE, self->fd, c.mmap_offset));
 	EXPECT_EQ(-EINVAL, wsh_try_mmap(self->ps, PROT_READ, MAP_PRIVATE,
@@ -55,7 +44,7 @@ TEST_F(map, window_beyond_span_einval)
 	struct wsheap_create c;
 
 	/* the only heap of this context, so nothing lies beyond its span */
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	EXPECT_EQ(-EINVAL, wsh_try_mmap(2 * ps, PROT_READ, MAP_SHARED, self->fd,
 					c.mmap_offset + span - ps));
 	EXPECT_EQ(-EINVAL, wsh_try_mmap(span + ps, PROT_READ,
@@ -72,7 +61,7 @@ TEST_F(map, window_up_to_span_ok)
 	struct wsheap_create c;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	/* the last data page: mappable, but not committed */
 	p = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
 		 (off_t)(c.mmap_offset + data - ps));
@@ -113,8 +102,8 @@ TEST_F(map, offset_without_heap_enxio)
 	/* No heap at all in this context yet: offset 0 names none. */
 	EXPECT_EQ(-ENXIO, wsh_try_mmap(self->ps, PROT_READ, MAP_SHARED, self->fd, 0));
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &d));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &d));
 	EXPECT_EQ(0, wsh_try_mmap(self->ps, PROT_READ, MAP_SHARED, self->fd,
 				  d.mmap_offset));
 	ASSERT_EQ(0, wsh_destroy(self->fd, d.handle));
@@ -140,7 +129,7 @@ TEST_F(map, prot_write_needs_writable_fd)
 
 	ro = wsh_open_flags(O_RDONLY);
 	ASSERT_LE(0, ro);
-	ASSERT_EQ(0, heap_with_pages(ro, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(ro, 2, 0, 0, &c));
 	EXPECT_EQ(-EACCES, wsh_try_mmap(self->ps, PROT_READ | PROT_WRITE,
 					MAP_SHARED, ro, c.mmap_offset));
 	EXPECT_EQ(-EACCES, wsh_try_mmap(self->ps, PROT_WRITE, MAP_SHARED, ro,
@@ -162,7 +151,7 @@ TEST_F(map, mremap_grow_efault)
 	struct wsheap_create c;
 	unsigned char *p, *q;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, self->ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, self->ps, 1);
@@ -185,7 +174,7 @@ TEST_F(map, mremap_move_keeps_data)
 	struct wsheap_create c;
 	unsigned char *p, *hole, *q, *v;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 3 * ps);	/* 2 committed + 1 beyond */
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, 2 * ps, 2);
@@ -217,7 +206,7 @@ TEST_F(map, fresh_pages_read_zero)
 	struct wsheap_create c;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 8, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 8, 0, 0, &c));
 	p = wsh_map_prot(self->fd, &c, 0, 8 * ps, PROT_READ);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(-1L, wsh_nonzero(p, 8 * ps));
@@ -237,7 +226,7 @@ TEST_F(map, second_window_sees_same_pages)
 	struct wsheap_create c;
 	unsigned char *a, *b, *mid;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	a = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, a);
 	b = wsh_map(self->fd, &c, 0, 4 * ps);
@@ -266,8 +255,8 @@ TEST_F(map, heaps_have_separate_pages)
 	struct wsheap_create c1, c2;
 	unsigned char *a, *b;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c1));
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c2));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c1));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c2));
 	a = wsh_map(self->fd, &c1, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, a);
 	b = wsh_map(self->fd, &c2, 0, 2 * ps);
@@ -287,7 +276,7 @@ TEST_F(map, resident_counts_touched_pages)
 	struct wsheap_info i;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 8, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 8, 0, 0, &c));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
 	EXPECT_EQ(8ULL * ps, i.committed);
 	EXPECT_EQ(0ULL, i.resident);
@@ -452,7 +441,7 @@ TEST_F(map, destroy_then_sigbus_everywhere)
 	struct waiter w;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, 2 * ps, 8);
@@ -649,7 +638,7 @@ TEST_F(map, reset_trim_rounds_up_to_pages)
 	struct wsheap_info i;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 6, 2 * ps + 1, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 6, 2 * ps + 1, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 6 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, 6 * ps, 10);
@@ -670,7 +659,7 @@ TEST_F(map, reset_trim_zero_releases_all)
 	unsigned char *p;
 	size_t n;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, 4 * ps, 11);
@@ -697,7 +686,7 @@ TEST_F(map, fork_child_writes_parent_reads)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, ps, 12);
@@ -787,7 +776,7 @@ TEST_F(map, fork_shares_pages_both_ways)
 	pid_t pid;
 	char b;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, ps);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, pipe(to_child));
@@ -822,7 +811,7 @@ TEST_F(map, close_while_mapped)
 	struct wsheap_create c;
 	unsigned char *p;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	wsh_fill(p, 2 * ps, 14);
@@ -843,7 +832,7 @@ TEST_F(map, close_while_mapped_split_windows)
 	struct wsheap_create c;
 	unsigned char *p, *q;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, p);
 	q = wsh_map(self->fd, &c, 0, 4 * ps);
@@ -874,7 +863,7 @@ TEST_F(map, close_while_mapped_in_child)
 	pid_t pid;
 	char b;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	p = wsh_map(self->fd, &c, 0, ps);
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 0x21;

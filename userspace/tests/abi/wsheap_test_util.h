@@ -409,4 +409,44 @@ static inline void wsh_sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A heap of @pages committed pages (max_size unlimited). */
+static inline int wsh_heap_with_pages(int fd, size_t pages, __u64 trim,
+				      __u32 flags, struct wsheap_create *c)
+{
+	int ret = wsh_create(fd, UINT64_MAX, trim, flags, c);
+
+	if (ret || !pages)
+		return ret;
+	return wsh_alloc(fd, c->handle, pages * wsh_ps(), 0, NULL);
+}
+
+/* EXPORT @handle with @flags; the new descriptor in *@efd. */
+static inline int wsh_export(int fd, __u32 handle, __u32 flags, int *efd)
+{
+	struct wsheap_export e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.handle = handle;
+	e.flags = flags;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
+	if (!ret)
+		*efd = e.fd;
+	return ret;
+}
+
+/* IMPORT @efd into context @fd; the whole reply in *@out if not NULL. */
+static inline int wsh_import(int fd, int efd, struct wsheap_import *out)
+{
+	struct wsheap_import im;
+	int ret;
+
+	memset(&im, 0, sizeof(im));
+	im.fd = efd;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_IMPORT, &im);
+	if (!ret && out)
+		*out = im;
+	return ret;
+}
+
 #endif /* WSHEAP_TEST_UTIL_H */

@@ -12,33 +12,6 @@
 #define SAMPLE_DEVICE	"/dev/wsheap_sample"
 #define REC_SIZE	sizeof(struct wsheap_sample_record)
 
-static int sh_export(int fd, __u32 handle, __u32 flags, int *efd)
-{
-	struct wsheap_export e;
-	int ret;
-
-	memset(&e, 0, sizeof(e));
-	e.handle = handle;
-	e.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
-	if (!ret)
-		*efd = e.fd;
-	return ret;
-}
-
-static int sh_import(int fd, int efd, struct wsheap_import *out)
-{
-	struct wsheap_import im;
-	int ret;
-
-	memset(&im, 0, sizeof(im));
-	im.fd = efd;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_IMPORT, &im);
-	if (!ret && out)
-		*out = im;
-	return ret;
-}
-
 static int sh_dmabuf(int fd, __u32 handle, __u32 flags, __u64 off, __u64 size,
 		     int *dfd)
 {
@@ -166,7 +139,7 @@ static int heap_and_export(int fd, __u32 flags, struct wsheap_create *c, int *ef
 {
 	int ret = wsh_create(fd, UINT64_MAX, 0, flags, c);
 
-	return ret ? ret : sh_export(fd, c->handle, 0, efd);
+	return ret ? ret : wsh_export(fd, c->handle, 0, efd);
 }
 
 TEST_F(drv, sample_hold_makes_reset_ebusy)
@@ -345,7 +318,7 @@ TEST_F(drv, sample_bad_descriptors)
 
 	ASSERT_EQ(0, heap_and_export(self->fd, 0, &c, &efd));
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 100 * REC_SIZE, 0, NULL));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ASSERT_EQ(0, pipe(p));
 
 	EXPECT_EQ(-EPERM, produce(self->dev, rfd, 1, 0, &off));
@@ -417,7 +390,7 @@ TEST_F(drv, sample_records_seen_by_other_process)
 	int status;
 
 	ASSERT_EQ(0, heap_and_export(self->fd, 0, &c, &efd));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ASSERT_EQ(0, produce(self->dev, efd, 200, 123, &off));
 
 	pid = fork();
@@ -429,7 +402,7 @@ TEST_F(drv, sample_records_seen_by_other_process)
 		struct window w;
 		int ctx = wsh_open();
 
-		if (ctx < 0 || sh_import(ctx, rfd, &im) ||
+		if (ctx < 0 || wsh_import(ctx, rfd, &im) ||
 		    im.access != WSHEAP_ACCESS_RDONLY)
 			_exit(2);
 		r = map_range(ctx, im.mmap_offset, off, 200 * REC_SIZE, PROT_READ, &w);
@@ -463,16 +436,6 @@ FIXTURE_TEARDOWN(dmabuf)
 		close(self->fd);
 }
 
-static int heap_with_pages(int fd, size_t pages, __u64 trim, __u32 flags,
-			   struct wsheap_create *c)
-{
-	int ret = wsh_create(fd, UINT64_MAX, trim, flags, c);
-
-	if (ret || !pages)
-		return ret;
-	return wsh_alloc(fd, c->handle, pages * wsh_ps(), 0, NULL);
-}
-
 TEST_F(dmabuf, export_errors)
 {
 	const __u64 ps = self->ps;
@@ -481,7 +444,7 @@ TEST_F(dmabuf, export_errors)
 	struct wsheap_import ro;
 	int dfd = -1, rfd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 
 	/* the range */
 	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 1, ps, &dfd));
@@ -515,10 +478,10 @@ TEST_F(dmabuf, export_errors)
 	/* the handle */
 	EXPECT_EQ(-ENOENT, sh_dmabuf(self->fd, 0, 0, 0, ps, &dfd));
 	EXPECT_EQ(-ENOENT, sh_dmabuf(self->fd, c.handle + 100, 0, 0, ps, &dfd));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, rfd, &ro));
+	ASSERT_EQ(0, wsh_import(ctx2, rfd, &ro));
 	EXPECT_EQ(-EPERM, sh_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY, 0, ps, &dfd));
 	EXPECT_EQ(-1, dfd);
 
@@ -539,7 +502,7 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	int dfd, efd, ctx2;
 	struct wsheap_import im;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 1);
@@ -566,10 +529,10 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	munmap(d2, ps);
 
 	/* from an imported read-write handle, too */
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 	close(dfd);
 	ASSERT_EQ(0, sh_dmabuf(ctx2, im.handle, 0, 3 * ps, ps, &dfd));
 	d2 = mmap(NULL, ps, PROT_READ, MAP_SHARED, dfd, 0);
@@ -590,7 +553,7 @@ TEST_F(dmabuf, descriptor_flags)
 	unsigned char *h, *d;
 	int dfd, nfd, rfd, fl;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 4);
@@ -628,7 +591,7 @@ TEST_F(dmabuf, survives_reset)
 	int dfd;
 
 	/* trim 1 page: page 0 is kept, pages 1..3 given back */
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, ps, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, ps, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 5);
@@ -666,7 +629,7 @@ TEST_F(dmabuf, survives_destroy)
 	unsigned char *h, *d, *d2;
 	int dfd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 3, 0, WSHEAP_CREATE_POPULATE, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, WSHEAP_CREATE_POPULATE, &c));
 	h = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, ps, 8);

@@ -26,33 +26,6 @@
 	}								\
 } while (0)
 
-static int sh_export(int fd, __u32 handle, __u32 flags, int *efd)
-{
-	struct wsheap_export e;
-	int ret;
-
-	memset(&e, 0, sizeof(e));
-	e.handle = handle;
-	e.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
-	if (!ret)
-		*efd = e.fd;
-	return ret;
-}
-
-static int sh_import(int fd, int efd, struct wsheap_import *out)
-{
-	struct wsheap_import im;
-	int ret;
-
-	memset(&im, 0, sizeof(im));
-	im.fd = efd;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_IMPORT, &im);
-	if (!ret && out)
-		*out = im;
-	return ret;
-}
-
 static int sh_export_dmabuf(int fd, __u32 handle, __u32 flags, __u64 off,
 			    __u64 size, int *dfd)
 {
@@ -258,17 +231,6 @@ FIXTURE_TEARDOWN(share)
 		close(self->fd);
 }
 
-/* A heap with @pages committed pages in context @fd. */
-static int heap_with_pages(int fd, size_t pages, __u64 trim, __u32 flags,
-			   struct wsheap_create *c)
-{
-	int ret = wsh_create(fd, UINT64_MAX, trim, flags, c);
-
-	if (ret || !pages)
-		return ret;
-	return wsh_alloc(fd, c->handle, pages * wsh_ps(), 0, NULL);
-}
-
 /* -------------------------------- EXPORT -------------------------------- */
 
 TEST_F(share, export_fd_maps_heap_offsets)
@@ -278,12 +240,12 @@ TEST_F(share, export_fd_maps_heap_offsets)
 	unsigned char *h, *e, *mid;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 4, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 1);
 
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	EXPECT_LE(0, efd);
 	/* the descriptor's offsets are heap offsets: 0 is the heap's byte 0 */
 	e = sh_map(efd, 0, 0, 4 * ps, PROT_READ | PROT_WRITE);
@@ -319,7 +281,7 @@ TEST_F(share, export_errors)
 	int other, efd = -1;
 	__u32 dead;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 
 	memset(&e, 0, sizeof(e));
 	e.handle = c.handle;
@@ -337,21 +299,21 @@ TEST_F(share, export_errors)
 	e.reserved[1] = 1ULL << 63;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
 
-	EXPECT_EQ(-ENOENT, sh_export(self->fd, 0, 0, &efd));
-	EXPECT_EQ(-ENOENT, sh_export(self->fd, c.handle + 1000, 0, &efd));
-	EXPECT_EQ(-ENOENT, sh_export(self->fd, ~0U, WSHEAP_EXPORT_RDONLY, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(self->fd, 0, 0, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(self->fd, c.handle + 1000, 0, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(self->fd, ~0U, WSHEAP_EXPORT_RDONLY, &efd));
 
 	/* a destroyed handle */
 	ASSERT_EQ(0, wsh_create(self->fd, 4096, 0, 0, NULL));
 	ASSERT_EQ(0, wsh_create(self->fd, 4096, 0, 0, &c));
 	dead = c.handle;
 	ASSERT_EQ(0, wsh_destroy(self->fd, dead));
-	EXPECT_EQ(-ENOENT, sh_export(self->fd, dead, 0, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(self->fd, dead, 0, &efd));
 
 	/* a handle of another context */
 	other = wsh_open();
 	ASSERT_LE(0, other);
-	EXPECT_EQ(-ENOENT, sh_export(other, c.handle - 1, 0, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(other, c.handle - 1, 0, &efd));
 	close(other);
 	EXPECT_EQ(-1, efd);	/* never written on failure */
 }
@@ -361,18 +323,18 @@ TEST_F(share, export_cloexec_by_default)
 	struct wsheap_create c;
 	int efd, nfd, rfd, flags;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	flags = fcntl(efd, F_GETFD);
 	ASSERT_LE(0, flags);
 	EXPECT_TRUE(flags & FD_CLOEXEC);
 
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
 	flags = fcntl(nfd, F_GETFD);
 	ASSERT_LE(0, flags);
 	EXPECT_FALSE(flags & FD_CLOEXEC);
 
-	ASSERT_EQ(0, sh_export(self->fd, c.handle,
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle,
 			       WSHEAP_EXPORT_RDONLY | WSHEAP_EXPORT_NO_CLOEXEC, &rfd));
 	flags = fcntl(rfd, F_GETFD);
 	ASSERT_LE(0, flags);
@@ -394,11 +356,11 @@ TEST_F(share, export_rdonly_fd_refuses_write)
 	unsigned char *h, *r;
 	int rfd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 3);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0));
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_WRITE, MAP_SHARED, rfd, ps));
@@ -435,7 +397,7 @@ TEST_F(share, import_in_another_context)
 	h = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 3 * ps, 4);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
@@ -481,10 +443,10 @@ TEST_F(share, import_in_same_context_is_new_handle)
 	__u64 o1, o2;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
-	ASSERT_EQ(0, sh_import(self->fd, efd, &im));
-	ASSERT_EQ(0, sh_import(self->fd, efd, &im2));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_import(self->fd, efd, &im));
+	ASSERT_EQ(0, wsh_import(self->fd, efd, &im2));
 	EXPECT_NE(c.handle, im.handle);
 	EXPECT_NE(im.handle, im2.handle);
 	EXPECT_NE(c.mmap_offset, im.mmap_offset);
@@ -509,23 +471,23 @@ TEST_F(share, import_not_an_export_einval)
 	struct wsheap_create c;
 	int p[2], null, ctx2, sv[2], dfd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	ASSERT_EQ(0, pipe(p));
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, p[0], NULL));
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, p[1], NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, p[0], NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, p[1], NULL));
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, null);
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, null, NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, null, NULL));
 	/* a context is not an export, not even its own */
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, self->fd, NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, self->fd, NULL));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, ctx2, NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, ctx2, NULL));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, sv[0], NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, sv[0], NULL));
 	/* nor is a dma-buf of a heap */
 	ASSERT_EQ(0, sh_export_dmabuf(self->fd, c.handle, 0, 0, wsh_ps(), &dfd));
-	EXPECT_EQ(-EINVAL, sh_import(self->fd, dfd, NULL));
+	EXPECT_EQ(-EINVAL, wsh_import(self->fd, dfd, NULL));
 	/* none of that harmed the heap */
 	EXPECT_EQ(0, wsh_info(self->fd, c.handle, NULL));
 	close(dfd);
@@ -542,14 +504,14 @@ TEST_F(share, import_bad_fd_ebadf)
 	struct wsheap_create c;
 	int efd, closed;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	closed = efd;
 	ASSERT_EQ(0, close(efd));
-	EXPECT_EQ(-EBADF, sh_import(self->fd, closed, NULL));
-	EXPECT_EQ(-EBADF, sh_import(self->fd, -1, NULL));
-	EXPECT_EQ(-EBADF, sh_import(self->fd, INT_MIN, NULL));
-	EXPECT_EQ(-EBADF, sh_import(self->fd, 1 << 29, NULL));
+	EXPECT_EQ(-EBADF, wsh_import(self->fd, closed, NULL));
+	EXPECT_EQ(-EBADF, wsh_import(self->fd, -1, NULL));
+	EXPECT_EQ(-EBADF, wsh_import(self->fd, INT_MIN, NULL));
+	EXPECT_EQ(-EBADF, wsh_import(self->fd, 1 << 29, NULL));
 }
 
 TEST_F(share, import_flags_reserved_einval)
@@ -558,8 +520,8 @@ TEST_F(share, import_flags_reserved_einval)
 	struct wsheap_import im;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	memset(&im, 0, sizeof(im));
 	im.fd = efd;
 	im.flags = 1;
@@ -590,11 +552,11 @@ TEST_F(share, rdonly_import_commands)
 	struct wsheap_info a, b;
 	int rfd, efd2, dfd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, rfd, &ro));
+	ASSERT_EQ(0, wsh_import(ctx2, rfd, &ro));
 	EXPECT_EQ(WSHEAP_ACCESS_RDONLY, ro.access);
 
 	/* INFO works */
@@ -610,21 +572,21 @@ TEST_F(share, rdonly_import_commands)
 	EXPECT_EQ(-EPERM, sh_export_dmabuf(ctx2, ro.handle, 0, 0, ps, &dfd));
 	EXPECT_EQ(-EPERM, sh_export_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY,
 					   0, ps, &dfd));
-	EXPECT_EQ(-EPERM, sh_export(ctx2, ro.handle, 0, &efd2));
-	EXPECT_EQ(-EPERM, sh_export(ctx2, ro.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd2));
+	EXPECT_EQ(-EPERM, wsh_export(ctx2, ro.handle, 0, &efd2));
+	EXPECT_EQ(-EPERM, wsh_export(ctx2, ro.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd2));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &b));
 	EXPECT_TRUE(wsh_info_same(&a, &b));
 
 	/* it may pass on read-only access, which stays read-only */
-	ASSERT_EQ(0, sh_export(ctx2, ro.handle, WSHEAP_EXPORT_RDONLY, &efd2));
-	ASSERT_EQ(0, sh_import(self->fd, efd2, &again));
+	ASSERT_EQ(0, wsh_export(ctx2, ro.handle, WSHEAP_EXPORT_RDONLY, &efd2));
+	ASSERT_EQ(0, wsh_import(self->fd, efd2, &again));
 	EXPECT_EQ(WSHEAP_ACCESS_RDONLY, again.access);
 	EXPECT_EQ(-EPERM, wsh_alloc(self->fd, again.handle, 8, 0, NULL));
 	/* a read-write export imports read-write */
 	ASSERT_EQ(0, wsh_destroy(self->fd, again.handle));
 	close(efd2);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd2));
-	ASSERT_EQ(0, sh_import(ctx2, efd2, &again));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd2));
+	ASSERT_EQ(0, wsh_import(ctx2, efd2, &again));
 	EXPECT_EQ(0U, again.access);
 	EXPECT_EQ(0, wsh_alloc(ctx2, again.handle, 8, 0, NULL));
 
@@ -645,15 +607,15 @@ TEST_F(share, rdonly_import_maps_read_only)
 	unsigned char *h, *r;
 	int rfd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, ps, 6);
 	wsh_fill(h + ps, ps, 6);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, rfd, &ro));
+	ASSERT_EQ(0, wsh_import(ctx2, rfd, &ro));
 	close(rfd);
 
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -688,10 +650,10 @@ TEST_F(share, alloc_cursor_is_shared)
 	int efd, ctx2, i;
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 	close(efd);
 
 	for (i = 0; i < 40; i++) {
@@ -769,7 +731,7 @@ TEST_F(share, alloc_concurrent_two_processes_never_overlap)
 	pid_t pid;
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	map = wsh_map(self->fd, &c, 0, RACE_WIN);
 	ASSERT_NE(MAP_FAILED, map);
 	blks = mmap(NULL, 2 * RACE_N * sizeof(*blks), PROT_READ | PROT_WRITE,
@@ -785,7 +747,7 @@ TEST_F(share, alloc_concurrent_two_processes_never_overlap)
 		unsigned char *m;
 		int ctx = wsh_open();
 
-		if (ctx < 0 || sh_import(ctx, efd, &im))
+		if (ctx < 0 || wsh_import(ctx, efd, &im))
 			_exit(2);
 		m = sh_map(ctx, im.mmap_offset, 0, RACE_WIN, PROT_READ | PROT_WRITE);
 		if (m == MAP_FAILED)
@@ -832,10 +794,10 @@ TEST_F(share, status_page_everywhere)
 	int efd, ctx2;
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, ps, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 
 	sc = sh_status(self->fd, c.mmap_offset);
 	ASSERT_NE(NULL, sc) TH_LOG("status via context: %s", strerror(errno));
@@ -879,11 +841,11 @@ TEST_F(share, status_page_read_only)
 	struct wsheap_status *st;
 	int efd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_READ | PROT_WRITE, MAP_SHARED,
 					self->fd, c.mmap_offset + WSHEAP_STATUS_OFFSET));
@@ -925,7 +887,7 @@ static int scm_importer(int sock)
 	CK(ctx >= 0);
 	CK(sh_recv(sock, &len, &efd) == 0);
 	CK(efd >= 0);
-	CK(sh_import(ctx, efd, &im) == 0);
+	CK(wsh_import(ctx, efd, &im) == 0);
 	CK(im.access == 0);
 	CK(close(efd) == 0);
 	m = sh_map(ctx, im.mmap_offset, 0, len + ps, PROT_READ | PROT_WRITE);
@@ -960,11 +922,11 @@ TEST_F(share, scm_child_imports_writes_parent_reads)
 	}
 	close(sv[1]);
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 3, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 3 * ps, 20);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ASSERT_EQ(0, sh_send(sv[0], 3 * ps, efd));
 	ASSERT_EQ(0, close(efd));
 
@@ -997,7 +959,7 @@ static int scm_creator(int sock)
 	m = wsh_map(ctx, &c, 0, 2 * ps);
 	CK(m != MAP_FAILED);
 	wsh_fill(m, 2 * ps, 30);
-	CK(sh_export(ctx, c.handle, 0, &efd) == 0);
+	CK(wsh_export(ctx, c.handle, 0, &efd) == 0);
 	CK(sh_send(sock, 2 * ps, efd) == 0);
 	CK(close(efd) == 0);
 	/* the parent wrote page 1 */
@@ -1032,7 +994,7 @@ TEST_F(share, scm_parent_imports_child_writes)
 	ASSERT_EQ(0, sh_recv(sv[0], &len, &efd));
 	ASSERT_LE(0, efd);
 	EXPECT_EQ(2ULL * ps, len);
-	ASSERT_EQ(0, sh_import(self->fd, efd, &im));
+	ASSERT_EQ(0, wsh_import(self->fd, efd, &im));
 	EXPECT_EQ(0U, im.access);
 	close(efd);
 	m = sh_map(self->fd, im.mmap_offset, 0, 2 * ps, PROT_READ | PROT_WRITE);
@@ -1090,11 +1052,11 @@ TEST_F(share, scm_receiver_maps_fd_directly)
 		_exit(direct_mapper(sv[1]));
 	}
 	close(sv[1]);
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 40);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ASSERT_EQ(0, sh_send(sv[0], 2 * ps, efd));
 	close(efd);
 	EXPECT_EQ(0, sh_expect(sv[0], 0));
@@ -1124,7 +1086,7 @@ static int reset_observer(int sock, bool zero)
 	ctx = wsh_open();
 	CK(ctx >= 0);
 	CK(sh_recv(sock, &g0, &efd) == 0 && efd >= 0);
-	CK(sh_import(ctx, efd, &im) == 0);
+	CK(wsh_import(ctx, efd, &im) == 0);
 	close(efd);
 	m = sh_map(ctx, im.mmap_offset, 0, 4 * ps, PROT_READ | PROT_WRITE);
 	CK(m != MAP_FAILED);
@@ -1181,12 +1143,12 @@ static void reset_seen_by_other(struct __test_metadata *_metadata, int fd,
 	}
 	close(sv[1]);
 
-	ASSERT_EQ(0, heap_with_pages(fd, 4, ps, zero ? WSHEAP_CREATE_ZERO_ON_RESET : 0,
+	ASSERT_EQ(0, wsh_heap_with_pages(fd, 4, ps, zero ? WSHEAP_CREATE_ZERO_ON_RESET : 0,
 				     &c));
 	h = wsh_map(fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 50);
-	ASSERT_EQ(0, sh_export(fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(fd, c.handle, 0, &efd));
 	ASSERT_EQ(0, sh_send(sv[0], 0, efd));
 	close(efd);
 	ASSERT_EQ(0, sh_expect(sv[0], 1));
@@ -1278,7 +1240,7 @@ TEST_F(share, reset_rounds_never_stale)
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
 	ASSERT_EQ(0, sh_send(sv[0], 0, efd));
 	close(efd);
 	for (r = 1; r <= ROUNDS; r++) {
@@ -1306,7 +1268,7 @@ static int import_and_reset(int efd)
 	int ctx = wsh_open();
 
 	CK(ctx >= 0);
-	CK(sh_import(ctx, efd, &im) == 0);
+	CK(wsh_import(ctx, efd, &im) == 0);
 	CK(wsh_reset(ctx, im.handle, &g) == 0);
 	CK(g == 1);
 	return 0;
@@ -1321,13 +1283,13 @@ TEST_F(share, reset_by_importer_seen_by_creator)
 	int efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 3, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 3 * ps, 60);
 	st = sh_status(self->fd, c.mmap_offset);
 	ASSERT_NE(NULL, st);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	pid = sh_fork();
 	ASSERT_LE(0, pid);
@@ -1360,7 +1322,7 @@ static int inherited_user(int efd)
 	wsh_fill(m, ps, 71);
 	ctx = wsh_open();
 	CK(ctx >= 0);
-	CK(sh_import(ctx, efd, &im) == 0);
+	CK(wsh_import(ctx, efd, &im) == 0);
 	v = sh_map(ctx, im.mmap_offset, ps, ps, PROT_READ | PROT_WRITE);
 	CK(v != MAP_FAILED);
 	wsh_fill(v, ps, 72);
@@ -1375,11 +1337,11 @@ TEST_F(share, fork_child_uses_inherited_fd)
 	int efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 70);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	pid = sh_fork();
 	ASSERT_LE(0, pid);
@@ -1450,7 +1412,7 @@ static int exec_helper(int argc, char **argv)
 	wsh_fill(m, len, seed_out);
 	ctx = wsh_open();
 	CK(ctx >= 0);
-	CK(sh_import(ctx, fd, &im) == 0);
+	CK(wsh_import(ctx, fd, &im) == 0);
 	CK(wsh_info(ctx, im.handle, &i) == 0);
 	CK(i.committed >= off + len);
 	return 0;
@@ -1463,11 +1425,11 @@ TEST_F(share, exec_keeps_no_cloexec_fd)
 	unsigned char *h;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 3, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 3 * ps, 80);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd));
 	/* the helper maps heap bytes [ps, 3ps) of the inherited descriptor */
 	wsh_fill(h + ps, 2 * ps, 81);
 	EXPECT_EQ(0, run_helper("map", efd, ps, 2 * ps, 81, 82));
@@ -1482,11 +1444,11 @@ TEST_F(share, exec_closes_default_fd)
 	struct wsheap_create c;
 	int efd, nfd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	EXPECT_EQ(0, run_helper("closed", efd, 0, 0, 0, 0));
 	/* and the helper's own checks do tell an open descriptor apart */
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
 	EXPECT_EQ(1, run_helper("closed", nfd, 0, 0, 0, 0));
 	close(nfd);
 	close(efd);
@@ -1503,11 +1465,11 @@ TEST_F(share, destroy_last_of_two_handles_frees)
 	unsigned char *h, *v;
 	int efd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 	/* only the two handles hold the heap now */
 	ASSERT_EQ(0, close(efd));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
@@ -1550,18 +1512,18 @@ TEST_F(share, destroy_with_export_open_keeps_memory)
 	unsigned char *h;
 	int efd, ctx2;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 91);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	/* the open descriptor is a user: this DESTROY only drops the handle */
 	ASSERT_EQ(0, wsh_destroy(self->fd, c.handle));
 	EXPECT_EQ(-1L, wsh_check(h, 2 * ps, 91));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
-	ASSERT_EQ(0, sh_import(ctx2, efd, &im));
+	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 	EXPECT_EQ(0, wsh_alloc(ctx2, im.handle, ps, 0, NULL));
 
 	/* closing the descriptor never gives memory back */
@@ -1581,11 +1543,11 @@ TEST_F(share, close_never_gives_back)
 	unsigned char *h;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 3 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 92);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	/* the context goes (its handle with it), then the descriptor */
 	ASSERT_EQ(0, close(self->fd));
@@ -1608,7 +1570,7 @@ static int import_and_destroy(int efd)
 	int ctx = wsh_open();
 
 	CK(ctx >= 0);
-	CK(sh_import(ctx, efd, &im) == 0);
+	CK(wsh_import(ctx, efd, &im) == 0);
 	close(efd);
 	m = sh_map(ctx, im.mmap_offset, 0, 2 * ps, PROT_READ | PROT_WRITE);
 	CK(m != MAP_FAILED);
@@ -1626,11 +1588,11 @@ TEST_F(share, importer_destroy_leaves_creator)
 	int efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 94);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
 	pid = sh_fork();
 	ASSERT_LE(0, pid);
@@ -1654,8 +1616,8 @@ TEST_F(share, dead_heap_status_and_handles)
 	struct wsheap_create c;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 1, 0, 0, &c));
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
 	st = sh_status(self->fd, c.mmap_offset);
 	ASSERT_NE(NULL, st);
 	ASSERT_EQ(0, close(efd));
@@ -1668,7 +1630,7 @@ TEST_F(share, dead_heap_status_and_handles)
 	EXPECT_EQ(WSHEAP_STATUS_DEAD, sh_flags(st));
 	EXPECT_EQ(0ULL, sh_committed(st));
 	EXPECT_EQ(1ULL, sh_gen(st));
-	EXPECT_EQ(-ENOENT, sh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
+	EXPECT_EQ(-ENOENT, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &efd));
 	EXPECT_EQ(-ENOENT, wsh_info(self->fd, c.handle, NULL));
 	munmap(st, ps);
 }
@@ -1686,11 +1648,11 @@ TEST_F(share, final_destroy_ignores_mappings_of_closed_export)
 	unsigned char *h, *e;
 	int efd;
 
-	ASSERT_EQ(0, heap_with_pages(self->fd, 2, 0, 0, &c));
+	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 95);
-	ASSERT_EQ(0, sh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	e = sh_map(efd, 0, 0, 2 * ps, PROT_READ);
 	ASSERT_NE(MAP_FAILED, e);
 	st = sh_status(efd, 0);

@@ -96,19 +96,6 @@ static int cg_set(const char *file, const char *val)
 	return cg_write(path, val);
 }
 
-static int sh_export(int fd, __u32 handle, int *efd)
-{
-	struct wsheap_export e;
-	int ret;
-
-	memset(&e, 0, sizeof(e));
-	e.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
-	if (!ret)
-		*efd = e.fd;
-	return ret;
-}
-
 static int send_fd(int sock, int fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], b = 'f';
@@ -308,7 +295,7 @@ static int creator_exports(int sock)
 	CK(fd >= 0);
 	CK(wsh_create(fd, UINT64_MAX, 0, 0, &c) == 0);
 	CK(wsh_alloc(fd, c.handle, 16 * MIB, 0, NULL) == 0);
-	CK(sh_export(fd, c.handle, &efd) == 0);
+	CK(wsh_export(fd, c.handle, 0, &efd) == 0);
 	CK(send_fd(sock, efd) == 0);
 	CK(get_byte(sock, 'q') == 0);
 	return 0;

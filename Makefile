@@ -8,6 +8,7 @@
 #   make check            every test, on the stock 6.12 and 6.1 kernels and a
 #                         debug 6.12 kernel (KUnit, KASAN, lockdep, kmemleak)
 #   make bench            wsheap against its peers, measured in one guest boot
+#   make fuzz             the long fuzz, stress and reload budget on the debug kernel
 #   make lint             checkpatch --strict, sparse, -Werror user-space builds
 #   make install          the module (modules_install, depmod), the library,
 #                         headers, pc file, man pages, wsheapctl, udev rule
@@ -20,7 +21,7 @@ MANDIR ?= $(PREFIX)/share/man
 BINDIR ?= $(PREFIX)/bin
 UDEVDIR ?= /usr/lib/udev/rules.d
 
-.PHONY: all modules userspace run check bench lint install \
+.PHONY: all modules userspace run check bench fuzz lint install \
 	modules_install clean
 
 all: modules userspace
@@ -40,6 +41,9 @@ check:
 
 bench:
 	testing/bench.sh
+
+fuzz:
+	testing/fuzz.sh
 
 lint:
 	testing/lint.sh

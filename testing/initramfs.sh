@@ -13,11 +13,14 @@ plan=$2
 shift 2
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp makes it 0700; the guest's / must be reachable for every user.
+chmod 0755 "$root"
 
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,modules,tests,demo,lib}
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$here/guest/init" "$root/init"
 install -m 0644 "$here/guest/lib.sh" "$root/lib.sh"
+install -m 0644 "$here/guest/reliability.sh" "$root/reliability.sh"
 install -m 0644 "$plan" "$root/plan.sh"
 
 copy_libs() {

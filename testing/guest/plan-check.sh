@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # The check plan: load wsheap, run KUnit (where the kernel has it) and every
-# user-space test, unload, and scan for leaks (where kmemleak is built in).
+# user-space test, the fuzzer under fault injection (where the kernel has
+# it), unload, load/unload cycles, and scan for leaks (where kmemleak is
+# built in).
 . /lib.sh
+. /reliability.sh
 uname -a
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 step insmod:wsheap insmod /modules/wsheap.ko
@@ -18,9 +21,11 @@ fi
 run_user_tests
 [ -x /pcbuilt/ws_message_loop ] &&
 	step pc-built:ws_message_loop /pcbuilt/ws_message_loop
+step tap:fault-fuzz fault_fuzz --seconds 20
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap
+step reload-cycles reload_cycles "${RELOAD_CYCLES:-10}"
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	step kmemleak kmemleak_scan
 fi

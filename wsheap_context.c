@@ -137,6 +137,32 @@ static struct wsheap_heap *wsheap_context_get_writable(struct wsheap_context *ct
 }
 
 /*
+ * Handles are handed out cyclically, so a destroyed handle is not reused
+ * until the space wraps.  xa_alloc_cyclic() would restart from the bottom
+ * on any error, -ENOMEM included, and give back a handle just destroyed:
+ * only a full range (-EBUSY) wraps here.
+ */
+static int wsheap_context_alloc_handle(struct wsheap_context *ctx,
+				       struct wsheap_heap *heap, u32 *handle)
+{
+	u32 next = ctx->next_handle;
+	int ret;
+
+	if (next < 1 || next > WSHEAP_MAX_HANDLE)
+		next = 1;
+	lockdep_assert_held(&ctx->lock);
+	ret = xa_alloc(&ctx->handles, handle, heap,
+		       XA_LIMIT(next, WSHEAP_MAX_HANDLE), GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY && next > 1)
+		ret = xa_alloc(&ctx->handles, handle, heap,
+			       XA_LIMIT(1, next - 1), GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret == -EBUSY ? -EMFILE : ret;
+	ctx->next_handle = *handle + 1;
+	return 0;
+}
+
+/*
  * Give @heap (whose reference the caller passes on) a handle in @ctx.  On
  * failure the reference is dropped.
  */
@@ -151,13 +177,9 @@ static int wsheap_context_install(struct wsheap_context *ctx,
 		ret = -EMFILE;
 		goto err_unlock;
 	}
-	ret = xa_alloc_cyclic(&ctx->handles, handle, heap,
-			      XA_LIMIT(1, WSHEAP_MAX_HANDLE),
-			      &ctx->next_handle, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? -EMFILE : ret;
+	ret = wsheap_context_alloc_handle(ctx, heap, handle);
+	if (ret)
 		goto err_unlock;
-	}
 	if (rdonly)
 		xa_set_mark(&ctx->handles, *handle, WSHEAP_MARK_RDONLY);
 	wsheap_heap_user_get(heap);
@@ -238,13 +260,18 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_alloc);
  * wsheap_cmd_reset() - WSHEAP_IOC_RESET
  * @ctx: the context
  * @args: the copied-in arguments; results are written back into it
+ * @uarg: where the caller's struct lies in user memory, or NULL
+ * @len: its size
  *
- * Return: 0, -EINVAL, -ENOENT, -EPERM for a read-only handle, or -EBUSY
- * while a kernel user has allocations pinned.
+ * Return: 0, -EINVAL, -ENOENT, -EPERM for a read-only handle, -EBUSY
+ * while a kernel user has allocations pinned, or -EFAULT (nothing done)
+ * when @uarg lies in a page of the heap that the reset would give back.
  */
-int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args)
+int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args,
+		     const void __user *uarg, size_t len)
 {
 	struct wsheap_heap *heap;
+	long arg_page = -1;
 	int ret;
 
 	if (args->flags ||
@@ -253,7 +280,9 @@ int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args)
 	heap = wsheap_context_get_writable(ctx, args->handle);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-	ret = wsheap_heap_reset(heap, &args->generation);
+	if (uarg)
+		arg_page = wsheap_store_user_page(heap, uarg, len);
+	ret = wsheap_heap_reset_keeping(heap, arg_page, &args->generation);
 	wsheap_heap_put(heap);
 	return ret;
 }

@@ -188,13 +188,20 @@ struct dma_buf *wsheap_dmabuf_export(struct wsheap_heap *heap, u64 offset,
 	    size > WSHEAP_STATUS_OFFSET - offset)
 		return ERR_PTR(-EINVAL);
 	pages = wsheap_trim_pages(size);
+	/*
+	 * Refuse a range beyond the committed pages before sizing anything
+	 * from it; wsheap_dmabuf_take_pages() checks again under the lock.
+	 */
+	if (READ_ONCE(heap->dead) ||
+	    (offset >> PAGE_SHIFT) + pages > READ_ONCE(heap->committed_pages))
+		return ERR_PTR(-EINVAL);
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	buf->npages = pages;
 	buf->pages = kvmalloc_array(pages, sizeof(*buf->pages),
-				    GFP_KERNEL_ACCOUNT);
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!buf->pages) {
 		ret = -ENOMEM;
 		goto err_free;

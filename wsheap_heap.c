@@ -254,18 +254,19 @@ out:
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc);
 
 /**
- * wsheap_heap_reset() - release every allocation of a heap at once
+ * wsheap_heap_reset_keeping() - reset a heap unless it gives back a page
  * @heap: the heap
+ * @keep_page: a page index the reset must keep, or -1
  * @generation: returns the generation after the reset
  *
- * Keeps at most trim_size bytes (page rounded) committed.  Every page beyond
- * is unmapped from every process before it is freed.  Takes time in the
- * number of pages given back, never in the number of allocations.
+ * As wsheap_heap_reset(), but fails without acting if @keep_page is a page
+ * the reset would give back: RESET's argument may lie in the arena, and the
+ * result could not be written back into a page that is gone.
  *
- * Return: 0, -ENOENT if the heap was destroyed, or -EBUSY while a kernel
- * user has allocations pinned.
+ * Return: as wsheap_heap_reset(), or -EFAULT for @keep_page.
  */
-int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
+int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
+			      u64 *generation)
 {
 	u64 keep;
 	int ret = 0;
@@ -281,6 +282,20 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 		goto out;
 	}
 	keep = min(wsheap_trim_pages(heap->trim_size), heap->committed_pages);
+	if (keep_page >= 0 && keep_page >= keep) {
+		ret = -EFAULT;
+		goto out;
+	}
+	/*
+	 * Publish the new generation before a kept page is zeroed or a page
+	 * is given back: a lock-free reader that sees the old generation
+	 * again after reading the arena (a seqlock-style re-check) then knows
+	 * that what it read was not yet wiped.
+	 */
+	*generation = ++heap->generation;
+	wsheap_store_update_status(heap);
+	/* Pairs with readers' fence between the data and the re-check. */
+	smp_wmb();
 	/*
 	 * No page exists, and no mapping reaches a page, at or beyond
 	 * committed_pages: when everything is kept there is nothing to zap
@@ -291,17 +306,34 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
 	wsheap_uncharge(heap, heap->committed_pages - keep);
-	trace_wsheap_reset(heap->id, heap->generation + 1, keep << PAGE_SHIFT,
+	trace_wsheap_reset(heap->id, heap->generation, keep << PAGE_SHIFT,
 			   (heap->committed_pages - keep) << PAGE_SHIFT);
 	WRITE_ONCE(heap->committed_pages, keep);
 	heap->cursor = 0;
 	heap->requested = 0;
-	*generation = ++heap->generation;
 	wsheap_store_update_status(heap);
 out:
 	mutex_unlock(&heap->lock);
 	up_write(&heap->inval_sem);
 	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_reset_keeping);
+
+/**
+ * wsheap_heap_reset() - release every allocation of a heap at once
+ * @heap: the heap
+ * @generation: returns the generation after the reset
+ *
+ * Keeps at most trim_size bytes (page rounded) committed.  Every page beyond
+ * is unmapped from every process before it is freed.  Takes time in the
+ * number of pages given back, never in the number of allocations.
+ *
+ * Return: 0, -ENOENT if the heap was destroyed, or -EBUSY while a kernel
+ * user has allocations pinned.
+ */
+int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
+{
+	return wsheap_heap_reset_keeping(heap, -1, generation);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_reset);
 

@@ -128,7 +128,8 @@ struct wsheap_heap *wsheap_context_get_heap(struct wsheap_context *ctx,
 					    u32 handle);
 int wsheap_cmd_create(struct wsheap_context *ctx, struct wsheap_create *args);
 int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_alloc *args);
-int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args);
+int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args,
+		     const void __user *uarg, size_t len);
 int wsheap_cmd_destroy(struct wsheap_context *ctx,
 		       struct wsheap_destroy *args);
 int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args);
@@ -153,6 +154,8 @@ bool wsheap_heap_user_put(struct wsheap_heap *heap);
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation);
 int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation);
+int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
+			      u64 *generation);
 void wsheap_heap_kill(struct wsheap_heap *heap);
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info);
 void wsheap_heap_free(struct wsheap_heap *heap);
@@ -188,6 +191,8 @@ int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from);
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end);
 void wsheap_store_update_status(struct wsheap_heap *heap);
+long wsheap_store_user_page(struct wsheap_heap *heap, const void __user *uaddr,
+			    size_t len);
 int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma);
 
 #endif /* _WSHEAP_INTERNAL_H */

@@ -53,55 +53,66 @@ union wsheap_ioctl_args {
 };
 
 static int wsheap_ioctl_create(struct wsheap_context *ctx,
-			       union wsheap_ioctl_args *args)
+			       union wsheap_ioctl_args *args,
+			       void __user *uarg)
 {
 	return wsheap_cmd_create(ctx, &args->create);
 }
 
 static int wsheap_ioctl_alloc(struct wsheap_context *ctx,
-			      union wsheap_ioctl_args *args)
+			      union wsheap_ioctl_args *args,
+			      void __user *uarg)
 {
 	return wsheap_cmd_alloc(ctx, &args->alloc);
 }
 
 static int wsheap_ioctl_reset(struct wsheap_context *ctx,
-			      union wsheap_ioctl_args *args)
+			      union wsheap_ioctl_args *args,
+			      void __user *uarg)
 {
-	return wsheap_cmd_reset(ctx, &args->reset);
+	/* RESET must not give back the page its own argument lies in. */
+	return wsheap_cmd_reset(ctx, &args->reset, uarg,
+				sizeof(struct wsheap_reset));
 }
 
 static int wsheap_ioctl_destroy(struct wsheap_context *ctx,
-				union wsheap_ioctl_args *args)
+				union wsheap_ioctl_args *args,
+				void __user *uarg)
 {
 	return wsheap_cmd_destroy(ctx, &args->destroy);
 }
 
 static int wsheap_ioctl_info(struct wsheap_context *ctx,
-			     union wsheap_ioctl_args *args)
+			     union wsheap_ioctl_args *args,
+			     void __user *uarg)
 {
 	return wsheap_cmd_info(ctx, &args->info);
 }
 
 static int wsheap_ioctl_export(struct wsheap_context *ctx,
-			       union wsheap_ioctl_args *args)
+			       union wsheap_ioctl_args *args,
+			       void __user *uarg)
 {
 	return wsheap_cmd_export(ctx, &args->export);
 }
 
 static int wsheap_ioctl_import(struct wsheap_context *ctx,
-			       union wsheap_ioctl_args *args)
+			       union wsheap_ioctl_args *args,
+			       void __user *uarg)
 {
 	return wsheap_cmd_import(ctx, &args->import);
 }
 
 static int wsheap_ioctl_export_dmabuf(struct wsheap_context *ctx,
-				      union wsheap_ioctl_args *args)
+				      union wsheap_ioctl_args *args,
+				      void __user *uarg)
 {
 	return wsheap_cmd_export_dmabuf(ctx, &args->export_dmabuf);
 }
 
 static int wsheap_ioctl_version(struct wsheap_context *ctx,
-				union wsheap_ioctl_args *args)
+				union wsheap_ioctl_args *args,
+				void __user *uarg)
 {
 	struct wsheap_version *ver = &args->version;
 
@@ -116,12 +127,14 @@ static int wsheap_ioctl_version(struct wsheap_context *ctx,
  * struct wsheap_ioctl_desc - one command of the dispatch table
  * @cmd: the command as wsheap_ioctl.h defines it now
  * @min_size: the size of the command's first struct; smaller is -EINVAL
- * @fn: the handler, on a zero-extended copy of the argument
+ * @fn: the handler, on a zero-extended copy of the argument (and its user
+ *	address, for the handler that must know where it lies)
  */
 struct wsheap_ioctl_desc {
 	unsigned int cmd;
 	unsigned int min_size;
-	int (*fn)(struct wsheap_context *ctx, union wsheap_ioctl_args *args);
+	int (*fn)(struct wsheap_context *ctx, union wsheap_ioctl_args *args,
+		  void __user *uarg);
 };
 
 static const struct wsheap_ioctl_desc wsheap_ioctls[] = {
@@ -197,7 +210,7 @@ static long wsheap_ioctl(struct file *file, unsigned int cmd,
 	usize = min(usize, ksize);
 	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &args, usize))
 		return -EFAULT;
-	ret = desc->fn(ctx, &args);
+	ret = desc->fn(ctx, &args, uarg);
 	if (ret)
 		return ret;
 	if ((_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(uarg, &args, usize))

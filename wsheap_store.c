@@ -163,6 +163,44 @@ void wsheap_store_update_status(struct wsheap_heap *heap)
 }
 
 /**
+ * wsheap_store_user_page() - the last heap page a user range lies in
+ * @heap: the heap
+ * @uaddr: start of the range in the current task's address space
+ * @len: bytes in the range
+ *
+ * Looks up both ends of the range (a small ioctl argument spans at most
+ * two pages) in the current task's mappings of @heap.
+ *
+ * Return: the highest page index of @heap that the range maps, or -1 when
+ * neither end lies in a mapping of @heap's arena.
+ */
+long wsheap_store_user_page(struct wsheap_heap *heap, const void __user *uaddr,
+			    size_t len)
+{
+	unsigned long ends[2] = { (unsigned long)uaddr,
+				  (unsigned long)uaddr + len - 1 };
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long index;
+	long last = -1;
+	int i;
+
+	if (!len || !mm || ends[1] < ends[0])
+		return -1;
+	mmap_read_lock(mm);
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		vma = vma_lookup(mm, ends[i]);
+		if (!vma || vma->vm_file != heap->file)
+			continue;
+		index = vma->vm_pgoff + ((ends[i] - vma->vm_start) >> PAGE_SHIFT);
+		if (index < WSHEAP_STATUS_PGOFF)
+			last = max_t(long, last, index);
+	}
+	mmap_read_unlock(mm);
+	return last;
+}
+
+/**
  * wsheap_store_zero() - zero the present pages below an index
  * @heap: the heap, with @heap->lock held
  * @end: page index past the range

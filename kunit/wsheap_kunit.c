@@ -404,6 +404,24 @@ static void store_get_page_is_stable(struct kunit *test)
 
 /* ---- handles, contexts and lifetime ---- */
 
+/* A reset that would give back a page it must keep does nothing. */
+static void reset_refuses_to_give_back_a_kept_page(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, PAGE_SIZE, 0);
+	u64 gen = 0;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 3 * PAGE_SIZE, 1, NULL));
+	KUNIT_EXPECT_EQ(test, -EFAULT, wsheap_heap_reset_keeping(heap, 1, &gen));
+	KUNIT_EXPECT_EQ(test, -EFAULT, wsheap_heap_reset_keeping(heap, 2, &gen));
+	KUNIT_EXPECT_EQ(test, hinfo(heap).generation, 0);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).committed, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).cursor, 3 * PAGE_SIZE);
+	/* page 0 is within the trim: kept, so the reset goes ahead */
+	KUNIT_EXPECT_EQ(test, 0, wsheap_heap_reset_keeping(heap, 0, &gen));
+	KUNIT_EXPECT_EQ(test, gen, 1);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).committed, PAGE_SIZE);
+}
+
 static void context_handles_are_distinct_and_checked(struct kunit *test)
 {
 	struct wsheap_context *ctx = new_ctx(test);
@@ -430,6 +448,24 @@ static void context_handles_are_distinct_and_checked(struct kunit *test)
 	/* Handles are not reused straight away. */
 	KUNIT_ASSERT_EQ(test, 0, wsheap_cmd_create(ctx, &c1));
 	KUNIT_EXPECT_GT(test, c1.handle, c2.handle);
+}
+
+/* Handles go up to the top of their range, then wrap to the free ones. */
+static void context_handles_wrap_at_the_top(struct kunit *test)
+{
+	struct wsheap_context *ctx = new_ctx(test);
+	struct wsheap_create c1 = { .max_size = 1 }, c2 = c1, c3 = c1;
+
+	KUNIT_ASSERT_EQ(test, 0, wsheap_cmd_create(ctx, &c1));
+	KUNIT_EXPECT_EQ(test, c1.handle, 1);
+	mutex_lock(&ctx->lock);
+	ctx->next_handle = WSHEAP_MAX_HANDLE;
+	mutex_unlock(&ctx->lock);
+	KUNIT_ASSERT_EQ(test, 0, wsheap_cmd_create(ctx, &c2));
+	KUNIT_EXPECT_EQ(test, c2.handle, WSHEAP_MAX_HANDLE);
+	KUNIT_ASSERT_EQ(test, 0, wsheap_cmd_create(ctx, &c3));
+	KUNIT_EXPECT_EQ(test, c3.handle, 2);
+	KUNIT_EXPECT_EQ(test, ctx->nr_heaps, 3);
 }
 
 static void context_handle_is_private(struct kunit *test)
@@ -462,7 +498,7 @@ static void context_rejects_bad_flags_and_reserved(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_cmd_alloc(ctx, &al));
 	r.handle = c.handle;
 	r.reserved[1] = 1;
-	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_cmd_reset(ctx, &r));
+	KUNIT_EXPECT_EQ(test, -EINVAL, wsheap_cmd_reset(ctx, &r, NULL, 0));
 	KUNIT_EXPECT_EQ(test, ctx->nr_heaps, 1);
 }
 
@@ -679,9 +715,11 @@ static struct kunit_case wsheap_heap_cases[] = {
 	KUNIT_CASE(reset_keeps_trim_rounded_up),
 	KUNIT_CASE(reset_trim_beyond_committed_keeps_committed),
 	KUNIT_CASE(reset_keeps_data_unless_zero_on_reset),
+	KUNIT_CASE(reset_refuses_to_give_back_a_kept_page),
 	KUNIT_CASE(populate_allocates_zeroed_pages),
 	KUNIT_CASE(store_get_page_is_stable),
 	KUNIT_CASE(context_handles_are_distinct_and_checked),
+	KUNIT_CASE(context_handles_wrap_at_the_top),
 	KUNIT_CASE(context_handle_is_private),
 	KUNIT_CASE(context_rejects_bad_flags_and_reserved),
 	KUNIT_CASE(context_heap_limit_is_emfile),

@@ -60,6 +60,14 @@ def tap_cases(prog, rc, lines):
         status = "skip" if directive == "SKIP" else (
             "pass" if m.group(1) == "ok" else "fail")
         cases.append((f"{prog}: {m.group(4).strip()}", status))
+    # A failing case names the first violation its program reported, so a
+    # CI log that shows only the summary still says what went wrong.
+    detail = next((ln.strip() for ln in lines
+                   if ln.startswith(("# first violation", "# VIOLATION"))),
+                  None)
+    if detail:
+        cases = [(f"{n} [{detail[:300]}]" if s == "fail" else n, s)
+                 for n, s in cases]
     if plan is not None and len(cases) < plan:
         cases.append((f"{prog}: {plan - len(cases)} case(s) never reported",
                       "fail"))

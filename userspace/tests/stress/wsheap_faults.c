@@ -17,8 +17,9 @@
  *    every result is success, -ENOMEM or SIGBUS, records written before
  *    stay intact, and everything works again afterwards.
  *
- * wsheap_faults_test --repro handle-reuse: a reproducer (not run by the
- * harness), see handle_reuse_mode().
+ * 3. A regression case: a destroyed handle is not reused when allocations
+ *    fail (handle_reuse_mode(); wsheap_faults_test --repro handle-reuse
+ *    runs it alone).
  *
  * The knobs (probability, interval, times, space, verbose, task-filter,
  * ignore-gfp-wait, ignore-gfp-highmem, min-order) are saved and restored.
@@ -1071,30 +1072,34 @@ static bool rand_phase(unsigned int prob, unsigned int nops)
 }
 
 /*
- * --repro handle-reuse: "a destroyed handle is not reused soon" under
- * allocation failures.  Handles 1..62 destroyed, 63 alive: the next handle
- * (64) needs new xarray nodes; when their allocation fails,
- * xa_alloc_cyclic() starts over from the lowest free index instead of
- * failing, and IMPORT (which allocates nothing else) returns handle 1
- * again instead of ENOMEM.
+ * "A destroyed handle is not reused soon" under allocation failures.
+ * Handles 1..62 destroyed, 63 alive: the next handle (64) needs new xarray
+ * nodes; when their allocation failed, xa_alloc_cyclic() started over from
+ * the lowest free index instead of failing, and IMPORT (which allocates
+ * nothing else) returned handle 1 again instead of ENOMEM.
  */
-static int handle_reuse_mode(void)
+static int handle_reuse_mode(int n)
 {
 	struct wsheap_create c;
 	struct wsheap_import im = { 0 };
 	int ctx, i, rc, x, mif;
 
-	printf("1..1\n");
 	ctx = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
 	mif = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
-	if (ctx < 0 || mif < 0)
+	if (ctx < 0 || mif < 0) {
+		printf("not ok %d handle reuse: setup: %s\n", n, strerror(errno));
 		return 1;
+	}
 	for (i = 1; i <= 63; i++)
-		if (wsh_create(ctx, 1 << 20, 0, 0, &c) || c.handle != (unsigned int)i)
+		if (wsh_create(ctx, 1 << 20, 0, 0, &c) || c.handle != (unsigned int)i) {
+			printf("not ok %d handle reuse: CREATE %d\n", n, i);
 			return 1;
+		}
 	x = wsh_export(ctx, 63, 0);
-	if (x < 0)
+	if (x < 0) {
+		printf("not ok %d handle reuse: EXPORT: %s\n", n, strerror(-x));
 		return 1;
+	}
 	for (i = 1; i <= 62; i++)
 		wsh_destroy(ctx, (unsigned int)i);
 	/* every slab allocation of this thread fails now */
@@ -1108,9 +1113,10 @@ static int handle_reuse_mode(void)
 	printf("# IMPORT with every slab allocation failing: %s, handle %u\n",
 	       rc ? strerror(-rc) : "success", rc ? 0 : im.handle);
 	rc = !rc && im.handle < 63;
-	printf("%s 1 a destroyed handle is not reused when allocations fail\n",
-	       rc ? "not ok" : "ok");
+	printf("%s %d a destroyed handle is not reused when allocations fail\n",
+	       rc ? "not ok" : "ok", n);
 	close(x);
+	close(mif);
 	close(ctx);
 	return rc;
 }
@@ -1135,7 +1141,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2)
-		printf("1..%zu\n", sizeof(sweeps) / sizeof(sweeps[0]) + 2);
+		printf("1..%zu\n", sizeof(sweeps) / sizeof(sweeps[0]) + 3);
 	wsh_guard_install();
 	if (knobs_save() || knobs_base()) {
 		printf("Bail out! cannot set the fault injection knobs\n");
@@ -1149,7 +1155,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "--repro") &&
 	    !strcmp(argv[2], "handle-reuse")) {
-		i = (size_t)handle_reuse_mode();
+		printf("1..1\n");
+		i = (size_t)handle_reuse_mode(1);
 		knobs_restore();
 		return (int)i;
 	}
@@ -1159,6 +1166,8 @@ int main(int argc, char **argv)
 	    "failslab+fail_page_alloc at 10%%, task-filter, make-it-fail");
 	tap(rand_phase(30, long_budget ? 5000 : 500),
 	    "failslab+fail_page_alloc at 30%%, task-filter, make-it-fail");
+	if (handle_reuse_mode(++tap_n))
+		failed = 1;
 	knobs_restore();
 	return failed;
 }

@@ -268,7 +268,7 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc);
 int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
 			      u64 *generation)
 {
-	u64 keep;
+	u64 keep, old;
 	int ret = 0;
 
 	down_write(&heap->inval_sem);
@@ -281,36 +281,41 @@ int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
 		ret = -EBUSY;
 		goto out;
 	}
-	keep = min(wsheap_trim_pages(heap->trim_size), heap->committed_pages);
+	old = heap->committed_pages;
+	keep = min(wsheap_trim_pages(heap->trim_size), old);
 	if (keep_page >= 0 && keep_page >= keep) {
 		ret = -EFAULT;
 		goto out;
 	}
 	/*
-	 * Publish the new generation before a kept page is zeroed or a page
-	 * is given back: a lock-free reader that sees the old generation
-	 * again after reading the arena (a seqlock-style re-check) then knows
-	 * that what it read was not yet wiped.
+	 * Publish the new state (generation, committed size) before a kept
+	 * page is zeroed or a page is given back: a lock-free reader that
+	 * sees the old generation again after reading the arena (a
+	 * seqlock-style re-check) then knows that what it read was not yet
+	 * wiped.  Faults wait on inval_sem, so none sees the new size early.
 	 */
 	*generation = ++heap->generation;
+	heap->cursor = 0;
+	heap->requested = 0;
+	WRITE_ONCE(heap->committed_pages, keep);
+	heap->resetting = true;
 	wsheap_store_update_status(heap);
 	/* Pairs with readers' fence between the data and the re-check. */
 	smp_wmb();
 	/*
-	 * No page exists, and no mapping reaches a page, at or beyond
-	 * committed_pages: when everything is kept there is nothing to zap
-	 * or free, and walking the mappings' page tables would be the cost.
+	 * No page exists, and no mapping reaches a page, at or beyond the
+	 * old committed size: when everything is kept there is nothing to
+	 * zap or free, and walking the mappings' page tables would be the
+	 * cost.
 	 */
-	if (keep < heap->committed_pages)
+	if (keep < old)
 		wsheap_store_release(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
-	wsheap_uncharge(heap, heap->committed_pages - keep);
+	wsheap_uncharge(heap, old - keep);
 	trace_wsheap_reset(heap->id, heap->generation, keep << PAGE_SHIFT,
-			   (heap->committed_pages - keep) << PAGE_SHIFT);
-	WRITE_ONCE(heap->committed_pages, keep);
-	heap->cursor = 0;
-	heap->requested = 0;
+			   (old - keep) << PAGE_SHIFT);
+	heap->resetting = false;
 	wsheap_store_update_status(heap);
 out:
 	mutex_unlock(&heap->lock);

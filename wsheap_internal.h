@@ -76,6 +76,7 @@ struct wsheap_context {
  * @trim_size: bytes a reset keeps committed
  * @flags: WSHEAP_CREATE_* flags
  * @dead: destroyed; every access fails
+ * @resetting: a reset is under way (shown on the status page)
  * @users: handles, exported descriptors and kernel users
  * @pins: kernel pins (wsheap_pin(), vmaps); a reset fails with -EBUSY
  * @status: the read-only status page user space may map
@@ -101,6 +102,7 @@ struct wsheap_heap {
 	u64 trim_size;
 	u32 flags;
 	bool dead;
+	bool resetting;
 	atomic_t users;
 	unsigned int pins;
 	struct page *status;

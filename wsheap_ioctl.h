@@ -68,13 +68,19 @@
 
 /* struct wsheap_status flags */
 #define WSHEAP_STATUS_DEAD		(1U << 0)
+/*
+ * A RESET is under way: generation and committed are already the new ones,
+ * kept pages may still be being zeroed and given-back ones unmapped.  A
+ * reader that needs the reset's effects complete waits for it to clear.
+ */
+#define WSHEAP_STATUS_RESETTING		(1U << 1)
 
 /**
  * struct wsheap_status - what the status page of a heap says
  * @generation: resets so far; compare with ALLOC's generation to learn
  *	whether a block is still valid (read with acquire semantics)
  * @committed: bytes the heap backs now
- * @flags: WSHEAP_STATUS_*
+ * @flags: WSHEAP_STATUS_* (read with acquire semantics)
  * @pad: zero
  */
 struct wsheap_status {

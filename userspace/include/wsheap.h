@@ -337,6 +337,14 @@ int wsheap_detach(struct wsheap *heap);
  * steady reset loop makes no mmap() at all.  With WSHEAP_HEAP_THREADSAFE,
  * no allocation may run during the reset.
  *
+ * When the kernel would give nothing back, the reset makes no system call:
+ * for a heap only this process has used (never exported or imported, no
+ * fork() while it lived, wsheap_generation() never called, neither
+ * THREADSAFE nor ZERO_ON_RESET) whose blocks since the kernel's last reset
+ * fit in trim_size, the library rewinds its current block in place.  The
+ * kernel's generation and its INFO cursor then stay as they were; the
+ * memory committed stays within trim_size as always.
+ *
  * A shared heap (wsheap_export(), wsheap_import()) is reset for every
  * party: their allocations are released too and their libraries drop their
  * current blocks when they notice (see wsheap_refresh()).

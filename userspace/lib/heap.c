@@ -106,9 +106,12 @@ static void atfork_prepare(void)
 
 	wsheap__default_lock();
 	pthread_mutex_lock(&reg_lock);
-	for (h = reg_head; h; h = h->reg_next)
+	for (h = reg_head; h; h = h->reg_next) {
 		if (h->flags & WSHEAP_HEAP_THREADSAFE)
 			pthread_mutex_lock(&h->lock);
+		/* both processes now bump in the kernel heap: no in-place reset */
+		h->forked = true;
+	}
 }
 
 static void atfork_parent(void)
@@ -421,6 +424,7 @@ static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 	h->gen++;
 	h->block_bytes = 0;
 	h->blocks = 0;
+	h->kend = 0;
 	h->pub.cur = EMPTY;
 	h->pub.end = EMPTY;
 	h->pub.requested = 0;
@@ -521,6 +525,8 @@ static int get_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
 		new_generation(h, a.generation, true);
 	h->block_bytes += len;
 	h->blocks++;
+	if (a.offset + len > h->kend)
+		h->kend = a.offset + len;
 
 	ret = map_block(h, a.offset, len, align, basep);
 	if (ret)
@@ -727,6 +733,7 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 	if (!own || base + len - (p + rsz) > heap->end - heap->cur) {
 		heap->cur = p + rsz;
 		heap->end = base + len;
+		h->cur_base = base;
 	}
 done:
 	heap->requested += size;
@@ -895,6 +902,41 @@ int wsheap_detach(struct wsheap *heap)
 	return 0;
 }
 
+/*
+ * A reset that would give nothing back to the kernel needs no system call:
+ * when this process alone has ever allocated in the heap (never exported,
+ * imported or forked, status page never mapped, not thread-safe), the
+ * kernel has committed no more than the blocks this library took since the
+ * kernel's last reset, and those fit in the trim size, the kernel's RESET
+ * would keep every page.  Then rewind the current block to its start
+ * instead.  The other blocks of the generation stay committed and unused
+ * until a reset has to go to the kernel (they count against the trim); the
+ * kernel's generation and INFO's cursor do not move.
+ */
+static bool reset_in_place(struct wsheap_impl *h)
+{
+	uint64_t pg = h->ctx->page_size, keep;
+	struct wsheap_window *w;
+
+	keep = h->trim_size > UINT64_MAX - pg ? UINT64_MAX :
+	       ALIGN_UP(h->trim_size, pg);
+	if ((h->flags & (WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_ZERO_ON_RESET)) ||
+	    h->share || h->forked ||
+	    __atomic_load_n(&h->status, __ATOMIC_ACQUIRE) ||
+	    h->pub.end == EMPTY || !h->kend || h->kend > keep)
+		return false;
+	h->gen++;
+	h->pub.cur = h->cur_base;
+	h->pub.requested = 0;
+	h->block_bytes = h->pub.end - h->cur_base;
+	h->blocks = 1;
+	/* the block's window is in use in the new generation */
+	for (w = h->windows; w; w = w->next)
+		if (h->cur_base >= w->va && h->cur_base - w->va < w->len)
+			w->last_gen = h->gen;
+	return true;
+}
+
 int wsheap_reset(struct wsheap *heap)
 {
 	struct wsheap_impl *h = to_impl(heap);
@@ -905,6 +947,8 @@ int wsheap_reset(struct wsheap *heap)
 		return -EINVAL;
 	if (h->rdonly)
 		return -EPERM;
+	if (reset_in_place(h))
+		return 0;
 	ts_lock(h);
 
 	memset(&r, 0, sizeof(r));

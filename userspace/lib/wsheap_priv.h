@@ -104,6 +104,12 @@ struct wsheap_impl {
 				 * (atomic for THREADSAFE heaps) */
 	uint64_t foreign_resets;
 
+	/* In-place resets (see reset_in_place()). */
+	uintptr_t cur_base;	/* start of the current block */
+	uint64_t kend;		/* end of this heap's blocks since the
+				 * kernel's last reset */
+	bool forked;		/* a fork() happened while the heap lived */
+
 	/* Sharing. */
 	struct wsheap_status *status;	/* the status page, or NULL (atomic) */
 	int prot;		/* of the windows */

@@ -579,20 +579,80 @@ TEST(reset_reuses_memory_and_mappings)
 	memset(p1, 0xab, 100);
 	a = heap_stats(h);
 	ASSERT_EQ(0, wsheap_reset(h));
+	/* The one block fits in the trim: rewound in place, no system call. */
+	EXPECT_EQ(a.ioctls, heap_stats(h).ioctls);
 	in = heap_info(h);
-	EXPECT_EQ(U64(0), in.requested);
-	EXPECT_EQ(U64(0), in.cursor);
-	EXPECT_EQ(U64(1), in.generation);
+	EXPECT_EQ(U64(WSHEAP_BLOCK_MIN), in.cursor);
+	EXPECT_EQ(U64(0), in.generation);
 	EXPECT_EQ(U64(0), heap_stats(h).requested);
 	EXPECT_EQ(U64(1), heap_stats(h).generation);
 	ASSERT_EQ(0, wsheap_alloc(h, 100, &p2));
 	b = heap_stats(h);
-	/* Same offsets after a reset, so the same window and address. */
+	/* The same block again, so the same window and address. */
 	EXPECT_EQ(p1, p2);
 	EXPECT_EQ(a.mmaps, b.mmaps);
 	EXPECT_EQ(a.windows, b.windows);
+	EXPECT_EQ(a.ioctls + 1, b.ioctls);	/* the INFO above, no ALLOC */
 	/* Kept pages keep their data without ZERO_ON_RESET. */
 	EXPECT_EQ(0xab, *(unsigned char *)p2);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
+/* What the kernel must give back, or others must see, goes to the kernel. */
+TEST(reset_goes_to_the_kernel_when_it_must)
+{
+	struct wsheap_stats a;
+	struct wsheap_info in;
+	struct wsheap *h;
+	uint64_t g;
+	void *p;
+	int i;
+
+	NEED_DEV();
+	/* Blocks beyond the trim: the kernel frees them. */
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 64 << 10, 0, &h));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, wsheap_alloc(h, 60 << 10, &p));
+	a = heap_stats(h);
+	ASSERT_EQ(0, wsheap_reset(h));
+	EXPECT_EQ(a.ioctls + 1, heap_stats(h).ioctls);
+	in = heap_info(h);
+	EXPECT_EQ(U64(1), in.generation);
+	EXPECT_EQ(U64(0), in.cursor);
+	EXPECT_LE(in.committed, U64(64 << 10));
+	/*
+	 * Small generations settle on one block within the trim (the first
+	 * block after the big generation is sized for it, and goes back):
+	 * then every reset is in place.
+	 */
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, wsheap_alloc(h, 1000, &p));
+		ASSERT_EQ(0, wsheap_reset(h));
+	}
+	a = heap_stats(h);
+	for (i = 0; i < 90; i++) {
+		ASSERT_EQ(0, wsheap_alloc(h, 1000, &p));
+		ASSERT_EQ(0, wsheap_reset(h));
+	}
+	EXPECT_EQ(a.ioctls, heap_stats(h).ioctls);
+	EXPECT_EQ(U64(101), heap_stats(h).generation);
+	EXPECT_LE(heap_info(h).committed, U64(64 << 10));
+	/* Once the status page is in use, every reset moves the generation. */
+	ASSERT_EQ(0, wsheap_generation(h, &g));
+	ASSERT_EQ(0, wsheap_alloc(h, 1000, &p));
+	ASSERT_EQ(0, wsheap_reset(h));
+	EXPECT_EQ(g + 1, heap_info(h).generation);
+	ASSERT_EQ(0, wsheap_free(h));
+
+	/* ZERO_ON_RESET: the kernel zeroes what it keeps. */
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 1 << 20,
+				   WSHEAP_HEAP_ZERO_ON_RESET, &h));
+	ASSERT_EQ(0, wsheap_alloc(h, 100, &p));
+	memset(p, 0xcd, 100);
+	ASSERT_EQ(0, wsheap_reset(h));
+	EXPECT_EQ(U64(1), heap_info(h).generation);
+	ASSERT_EQ(0, wsheap_alloc(h, 100, &p));
+	EXPECT_EQ(0, *(unsigned char *)p);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 

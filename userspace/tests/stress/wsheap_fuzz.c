@@ -2285,9 +2285,17 @@ static void op_sample(struct thr *t)
 		resolve(t, p, pick_hnd_raw(t, p, false));
 	if (p->pending)
 		return;	/* the cursor is unknown: nothing to predict */
+	/*
+	 * No fork while the driver's file is open: a child would inherit it,
+	 * and with it the records HOLD pins, so a later RESET of the heap
+	 * would see EBUSY until the child exits.
+	 */
+	pthread_rwlock_wrlock(&t->P->forklock);
 	sfd = open("/dev/wsheap_sample", O_RDWR | O_CLOEXEC);
-	if (sfd < 0)
+	if (sfd < 0) {
+		pthread_rwlock_unlock(&t->P->forklock);
 		return;
+	}
 	memset(&io, 0, sizeof(io));
 	io.heap_fd = p->xfd[x];
 	io.count = 1 + (unsigned int)wsh_below(&t->r, 64);
@@ -2372,6 +2380,7 @@ static void op_sample(struct thr *t)
 	}
 out:
 	close(sfd);
+	pthread_rwlock_unlock(&t->P->forklock);
 }
 
 /* ------------------------------------------------------ dup / contexts --- */

@@ -39,6 +39,7 @@
 #include <ucontext.h>
 
 #include "wsheap_ioctl.h"
+#include "wsh_ioctl.h"
 
 #define WSH_PARAMS	"/sys/module/wsheap/parameters/"
 #define WSH_MAX_HANDLE	((1u << (63 - WSHEAP_SPAN_SHIFT)) - 1)
@@ -103,80 +104,10 @@ static inline bool wsh_chance(struct wsh_rng *r, unsigned int percent)
 
 /* ------------------------------------------------------------- ioctl --- */
 
-static inline int wsh_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-static inline int wsh_create(int fd, ull max_size, ull trim, unsigned int flags,
-			     struct wsheap_create *out)
-{
-	struct wsheap_create c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	c.max_size = max_size;
-	c.trim_size = trim;
-	c.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_CREATE, &c);
-	if (!ret && out)
-		*out = c;
-	return ret;
-}
-
 static inline int wsh_alloc(int fd, unsigned int h, ull size, ull align,
 			    ull *off, ull *gen)
 {
-	struct wsheap_alloc a;
-	int ret;
-
-	memset(&a, 0, sizeof(a));
-	a.handle = h;
-	a.size = size;
-	a.align = align;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_ALLOC, &a);
-	if (!ret && off)
-		*off = a.offset;
-	if (!ret && gen)
-		*gen = a.generation;
-	return ret;
-}
-
-static inline int wsh_reset(int fd, unsigned int h, ull *gen)
-{
-	struct wsheap_reset r;
-	int ret;
-
-	memset(&r, 0, sizeof(r));
-	r.handle = h;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET, &r);
-	if (!ret && gen)
-		*gen = r.generation;
-	return ret;
-}
-
-static inline int wsh_destroy(int fd, unsigned int h)
-{
-	struct wsheap_destroy d;
-
-	memset(&d, 0, sizeof(d));
-	d.handle = h;
-	return wsh_ioctl(fd, WSHEAP_IOC_DESTROY, &d);
-}
-
-static inline int wsh_info(int fd, unsigned int h, struct wsheap_info *out)
-{
-	struct wsheap_info i;
-	int ret;
-
-	memset(&i, 0, sizeof(i));
-	i.handle = h;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_INFO, &i);
-	if (!ret && out)
-		*out = i;
-	return ret;
+	return wsh_alloc_gen(fd, h, size, align, off, gen);
 }
 
 /* EXPORT: the new descriptor, or -errno. */
@@ -190,19 +121,6 @@ static inline int wsh_export(int fd, unsigned int h, unsigned int flags)
 	e.flags = flags;
 	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
 	return ret ? ret : e.fd;
-}
-
-static inline int wsh_import(int fd, int xfd, struct wsheap_import *out)
-{
-	struct wsheap_import im;
-	int ret;
-
-	memset(&im, 0, sizeof(im));
-	im.fd = xfd;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_IMPORT, &im);
-	if (!ret && out)
-		*out = im;
-	return ret;
 }
 
 /* EXPORT_DMABUF: the dma-buf's descriptor, or -errno. */

@@ -107,4 +107,22 @@ static inline int wsh_import(int fd, int efd, struct wsheap_import *out)
 	return ret;
 }
 
+/* EXPORT_DMABUF of [@off, @off + @size); the dma-buf's descriptor in *@dfd. */
+static inline int wsh_export_dmabuf(int fd, __u32 handle, __u32 flags,
+				    __u64 off, __u64 size, int *dfd)
+{
+	struct wsheap_export_dmabuf d;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	d.handle = handle;
+	d.flags = flags;
+	d.offset = off;
+	d.size = size;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
+	if (!ret && dfd)
+		*dfd = d.fd;
+	return ret;
+}
+
 #endif /* WSH_IOCTL_H */

@@ -12,23 +12,6 @@
 #define SAMPLE_DEVICE	"/dev/wsheap_sample"
 #define REC_SIZE	sizeof(struct wsheap_sample_record)
 
-static int sh_dmabuf(int fd, __u32 handle, __u32 flags, __u64 off, __u64 size,
-		     int *dfd)
-{
-	struct wsheap_export_dmabuf d;
-	int ret;
-
-	memset(&d, 0, sizeof(d));
-	d.handle = handle;
-	d.flags = flags;
-	d.offset = off;
-	d.size = size;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
-	if (!ret && dfd)
-		*dfd = d.fd;
-	return ret;
-}
-
 /* PRODUCE or CONSUME; @io in and out. */
 static int sample_io(int dev, unsigned long cmd, struct wsheap_sample_io *io)
 {
@@ -447,18 +430,18 @@ TEST_F(dmabuf, export_errors)
 	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
 
 	/* the range */
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 1, ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, ps / 2, ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 0, 0, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, ps, 0, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 0, 4 * ps + 1, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 0, 5 * ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 3 * ps, 2 * ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, 4 * ps, ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, WSHEAP_STATUS_OFFSET,
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 1, ps, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, ps / 2, ps, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 0, 0, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, ps, 0, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 0, 4 * ps + 1, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 0, 5 * ps, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 3 * ps, 2 * ps, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, 4 * ps, ps, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, WSHEAP_STATUS_OFFSET,
 				     ps, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, ps, UINT64_MAX, &dfd));
-	EXPECT_EQ(-EINVAL, sh_dmabuf(self->fd, c.handle, 0, UINT64_MAX & ~(ps - 1),
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, ps, UINT64_MAX, &dfd));
+	EXPECT_EQ(-EINVAL, wsh_export_dmabuf(self->fd, c.handle, 0, UINT64_MAX & ~(ps - 1),
 				     2 * ps, &dfd));
 
 	/* flags, pad, reserved */
@@ -476,13 +459,13 @@ TEST_F(dmabuf, export_errors)
 	d.reserved[1] = 0;
 
 	/* the handle */
-	EXPECT_EQ(-ENOENT, sh_dmabuf(self->fd, 0, 0, 0, ps, &dfd));
-	EXPECT_EQ(-ENOENT, sh_dmabuf(self->fd, c.handle + 100, 0, 0, ps, &dfd));
+	EXPECT_EQ(-ENOENT, wsh_export_dmabuf(self->fd, 0, 0, 0, ps, &dfd));
+	EXPECT_EQ(-ENOENT, wsh_export_dmabuf(self->fd, c.handle + 100, 0, 0, ps, &dfd));
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
 	ASSERT_LE(0, ctx2);
 	ASSERT_EQ(0, wsh_import(ctx2, rfd, &ro));
-	EXPECT_EQ(-EPERM, sh_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY, 0, ps, &dfd));
+	EXPECT_EQ(-EPERM, wsh_export_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY, 0, ps, &dfd));
 	EXPECT_EQ(-1, dfd);
 
 	/* the same arguments, valid, work */
@@ -507,7 +490,7 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 1);
 
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
 	EXPECT_EQ((off_t)(2 * ps), lseek(dfd, 0, SEEK_END));
 	d = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
 	ASSERT_NE(MAP_FAILED, d) TH_LOG("mmap dma-buf: %s", strerror(errno));
@@ -534,7 +517,7 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	ASSERT_LE(0, ctx2);
 	ASSERT_EQ(0, wsh_import(ctx2, efd, &im));
 	close(dfd);
-	ASSERT_EQ(0, sh_dmabuf(ctx2, im.handle, 0, 3 * ps, ps, &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(ctx2, im.handle, 0, 3 * ps, ps, &dfd));
 	d2 = mmap(NULL, ps, PROT_READ, MAP_SHARED, dfd, 0);
 	ASSERT_NE(MAP_FAILED, d2);
 	EXPECT_EQ(0, memcmp(d2, h + 3 * ps, ps));
@@ -558,17 +541,17 @@ TEST_F(dmabuf, descriptor_flags)
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 2 * ps, 4);
 
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, 0, 0, ps, &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, ps, &dfd));
 	fl = fcntl(dfd, F_GETFD);
 	ASSERT_LE(0, fl);
 	EXPECT_TRUE(fl & FD_CLOEXEC);
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_NO_CLOEXEC, 0, ps, &nfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_NO_CLOEXEC, 0, ps, &nfd));
 	fl = fcntl(nfd, F_GETFD);
 	ASSERT_LE(0, fl);
 	EXPECT_FALSE(fl & FD_CLOEXEC);
 
 	/* a read-only dma-buf maps for reading only */
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_RDONLY, ps, ps, &rfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_RDONLY, ps, ps, &rfd));
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0));
 	d = mmap(NULL, ps, PROT_READ, MAP_SHARED, rfd, 0);
 	ASSERT_NE(MAP_FAILED, d) TH_LOG("PROT_READ: %s", strerror(errno));
@@ -595,7 +578,7 @@ TEST_F(dmabuf, survives_reset)
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, 4 * ps, 5);
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, 0, 0, 4 * ps, &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, 4 * ps, &dfd));
 	d = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);
 	ASSERT_NE(MAP_FAILED, d);
 
@@ -634,7 +617,7 @@ TEST_F(dmabuf, survives_destroy)
 	ASSERT_NE(MAP_FAILED, h);
 	wsh_fill(h, ps, 8);
 	wsh_fill(h + ps, 2 * ps, 7);
-	ASSERT_EQ(0, sh_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
 	d = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, dfd, 0);
 	ASSERT_NE(MAP_FAILED, d);
 

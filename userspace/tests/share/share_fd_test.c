@@ -26,23 +26,6 @@
 	}								\
 } while (0)
 
-static int sh_export_dmabuf(int fd, __u32 handle, __u32 flags, __u64 off,
-			    __u64 size, int *dfd)
-{
-	struct wsheap_export_dmabuf d;
-	int ret;
-
-	memset(&d, 0, sizeof(d));
-	d.handle = handle;
-	d.flags = flags;
-	d.offset = off;
-	d.size = size;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
-	if (!ret && dfd)
-		*dfd = d.fd;
-	return ret;
-}
-
 /* mmap [@off, @off + @len) at mmap offset @base of @fd (a context or an export). */
 static void *sh_map(int fd, __u64 base, __u64 off, size_t len, int prot)
 {
@@ -487,7 +470,7 @@ TEST_F(share, import_not_an_export_einval)
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	EXPECT_EQ(-EINVAL, wsh_import(self->fd, sv[0], NULL));
 	/* nor is a dma-buf of a heap */
-	ASSERT_EQ(0, sh_export_dmabuf(self->fd, c.handle, 0, 0, wsh_ps(), &dfd));
+	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, wsh_ps(), &dfd));
 	EXPECT_EQ(-EINVAL, wsh_import(self->fd, dfd, NULL));
 	/* none of that harmed the heap */
 	EXPECT_EQ(0, wsh_info(self->fd, c.handle, NULL));
@@ -570,8 +553,8 @@ TEST_F(share, rdonly_import_commands)
 	EXPECT_EQ(-EPERM, wsh_alloc(ctx2, ro.handle, 8, 0, NULL));
 	EXPECT_EQ(-EPERM, wsh_alloc(ctx2, ro.handle, 0, 0, NULL));
 	EXPECT_EQ(-EPERM, wsh_reset(ctx2, ro.handle, NULL));
-	EXPECT_EQ(-EPERM, sh_export_dmabuf(ctx2, ro.handle, 0, 0, ps, &dfd));
-	EXPECT_EQ(-EPERM, sh_export_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY,
+	EXPECT_EQ(-EPERM, wsh_export_dmabuf(ctx2, ro.handle, 0, 0, ps, &dfd));
+	EXPECT_EQ(-EPERM, wsh_export_dmabuf(ctx2, ro.handle, WSHEAP_DMABUF_RDONLY,
 					   0, ps, &dfd));
 	EXPECT_EQ(-EPERM, wsh_export(ctx2, ro.handle, 0, &efd2));
 	EXPECT_EQ(-EPERM, wsh_export(ctx2, ro.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd2));

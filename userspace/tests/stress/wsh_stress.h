@@ -127,16 +127,9 @@ static inline int wsh_export(int fd, unsigned int h, unsigned int flags)
 static inline int wsh_dmabuf(int fd, unsigned int h, ull off, ull size,
 			     unsigned int flags)
 {
-	struct wsheap_export_dmabuf d;
-	int ret;
+	int dfd = -1, ret = wsh_export_dmabuf(fd, h, flags, off, size, &dfd);
 
-	memset(&d, 0, sizeof(d));
-	d.handle = h;
-	d.offset = off;
-	d.size = size;
-	d.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
-	return ret ? ret : d.fd;
+	return ret ? ret : dfd;
 }
 
 static inline ull wsh_ps(void)

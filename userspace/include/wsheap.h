@@ -341,7 +341,8 @@ int wsheap_detach(struct wsheap *heap);
  * for a heap only this process has used (never exported or imported, no
  * fork() while it lived, wsheap_generation() never called, neither
  * THREADSAFE nor ZERO_ON_RESET) whose blocks since the kernel's last reset
- * fit in trim_size, the library rewinds its current block in place.  The
+ * fit in trim_size, and whose generation used one block, the library
+ * rewinds that block in place.  The
  * kernel's generation and its INFO cursor then stay as they were; the
  * memory committed stays within trim_size as always.
  *

@@ -909,9 +909,10 @@ int wsheap_detach(struct wsheap *heap)
  * kernel has committed no more than the blocks this library took since the
  * kernel's last reset, and those fit in the trim size, the kernel's RESET
  * would keep every page.  Then rewind the current block to its start
- * instead.  The other blocks of the generation stay committed and unused
- * until a reset has to go to the kernel (they count against the trim); the
- * kernel's generation and INFO's cursor do not move.
+ * instead, if it is the generation's only block: a generation of several
+ * blocks goes to the kernel, so that the next one starts at offset 0 with
+ * one block sized for it (next_hint()) and no committed page lies unused.
+ * The kernel's generation and INFO's cursor do not move.
  */
 static bool reset_in_place(struct wsheap_impl *h)
 {
@@ -923,7 +924,8 @@ static bool reset_in_place(struct wsheap_impl *h)
 	if ((h->flags & (WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_ZERO_ON_RESET)) ||
 	    h->share || h->forked ||
 	    __atomic_load_n(&h->status, __ATOMIC_ACQUIRE) ||
-	    h->pub.end == EMPTY || !h->kend || h->kend > keep)
+	    h->pub.end == EMPTY || h->blocks != 1 || !h->kend ||
+	    h->kend > keep)
 		return false;
 	h->gen++;
 	h->pub.cur = h->cur_base;

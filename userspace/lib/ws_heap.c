@@ -115,12 +115,12 @@ static void model_reset(WS_HEAP *h)
 }
 
 /* Another process reset the shared heap: so does the model. */
-static void model_foreign_resets(WS_HEAP *h)
+static inline void model_foreign_resets(WS_HEAP *h)
 {
 	uint64_t n = __atomic_load_n(&((struct wsheap_impl *)h->heap)->foreign_resets,
 				     __ATOMIC_RELAXED);
 
-	if (n != h->foreign_seen) {
+	if (__builtin_expect(n != h->foreign_seen, 0)) {
 		h->foreign_seen = n;
 		model_reset(h);
 	}
@@ -232,10 +232,30 @@ HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
 	return S_OK;
 }
 
-HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
+/*
+ * WsAlloc's failures, out of line: the message buffers would otherwise give
+ * every allocation a large stack frame (and a stack-protector canary).
+ */
+static __attribute__((noinline, cold)) HRESULT
+ws_alloc_fail(WS_HEAP *heap, SIZE_T size, int ret, WS_ERROR *error)
 {
 	struct wsheap_stats st;
 	char buf[128];
+
+	if (ret == -ENOSPC) {
+		wsheap_stats(heap->heap, &st);
+		return wsheap__ws_fail(error, WS_E_QUOTA_EXCEEDED,
+				       "WsAlloc: allocating %zu bytes would exceed the heap's maximum size of %zu bytes (%llu bytes are already allocated)",
+				       size, heap->max_size,
+				       (unsigned long long)st.requested);
+	}
+	return wsheap__ws_fail(error, hr_from_errno(ret),
+			       "WsAlloc: cannot allocate %zu bytes: %s",
+			       size, errstr(ret, buf, sizeof(buf)));
+}
+
+HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
+{
 	void *p;
 	int ret;
 
@@ -247,17 +267,8 @@ HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
 				       "WsAlloc: the out-pointer is NULL");
 
 	ret = wsheap_alloc(heap->heap, size, &p);
-	if (ret == -ENOSPC) {
-		wsheap_stats(heap->heap, &st);
-		return wsheap__ws_fail(error, WS_E_QUOTA_EXCEEDED,
-				       "WsAlloc: allocating %zu bytes would exceed the heap's maximum size of %zu bytes (%llu bytes are already allocated)",
-				       size, heap->max_size,
-				       (unsigned long long)st.requested);
-	}
 	if (ret)
-		return wsheap__ws_fail(error, hr_from_errno(ret),
-				       "WsAlloc: cannot allocate %zu bytes: %s",
-				       size, errstr(ret, buf, sizeof(buf)));
+		return ws_alloc_fail(heap, size, ret, error);
 
 	model_foreign_resets(heap);
 	model_alloc(heap, size);

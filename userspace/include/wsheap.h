@@ -125,7 +125,9 @@ struct wsheap_ctx;
  * read a heap's state with wsheap_stats().
  *
  * @cur: the next free byte of the current block (8-byte aligned)
- * @end: the end of the current block
+ * @end: where the fast path stops: the end of the current block, or earlier
+ *	where the quota (@max_size - @requested) would run out, so the fast
+ *	path need not check the quota (1.0 binaries still do; harmless)
  * @requested: bytes requested since creation or the last reset
  * @max_size: the quota on @requested
  * @gen_ptr: (1.1) where the heap's generation is read: the kernel's status
@@ -559,8 +561,8 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 	if (WSHEAP_LIKELY(heap != NULL && ptr != NULL)) {
 		uintptr_t p = heap->cur;
 
+		/* end stops where the quota runs out (no check needed) */
 		if (WSHEAP_LIKELY(size <= heap->end - p &&
-				  size <= heap->max_size - heap->requested &&
 				  __wsheap_gen_ok(heap))) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
 			heap->requested += size;
@@ -593,7 +595,6 @@ WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
 
 		if (WSHEAP_LIKELY(p >= heap->cur && p <= heap->end &&
 				  size <= heap->end - p &&
-				  size <= heap->max_size - heap->requested &&
 				  __wsheap_gen_ok(heap))) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
 			heap->requested += size;

@@ -138,6 +138,7 @@ static void atfork_child(void)
 	for (h = reg_head; h; h = h->reg_next) {
 		h->pub.cur = EMPTY;
 		h->pub.end = EMPTY;
+		h->blk_end = EMPTY;
 		if (h->flags & WSHEAP_HEAP_THREADSAFE) {
 			__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELAXED);
 			pthread_mutex_unlock(&h->lock);
@@ -427,6 +428,7 @@ static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 	h->kend = 0;
 	h->pub.cur = EMPTY;
 	h->pub.end = EMPTY;
+	h->blk_end = EMPTY;
 	h->pub.requested = 0;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
 		__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELEASE);
@@ -481,6 +483,26 @@ static void ts_unlock(struct wsheap_impl *h)
 {
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * Where the inline path must stop: the block's end, or earlier where the
+ * quota runs out.  An inline allocation takes its size rounded up to 8 from
+ * the block and adds its size to requested; with pub.end - pub.cur a
+ * multiple of 8 and at most max_size - requested, the rounded size fits
+ * whenever the size does, so cur never passes pub.end and no inline
+ * allocation can exceed the quota: the inline path need not check it.  The
+ * slow path serves what the rounding leaves out.  Called whenever cur,
+ * requested or the block change outside the inline path.
+ */
+static void set_limit(struct wsheap_impl *h)
+{
+	uint64_t room = (h->pub.max_size - h->pub.requested) & ~(uint64_t)7;
+
+	if (h->blk_end == EMPTY)
+		return;
+	h->pub.end = h->blk_end - h->pub.cur > room ? h->pub.cur + room :
+		     h->blk_end;
 }
 
 /* ---- blocks ---------------------------------------------------------------- */
@@ -548,7 +570,7 @@ static uint64_t next_hint(struct wsheap_impl *h)
 		b = __atomic_load_n(&h->tscur, __ATOMIC_RELAXED);
 		left = b ? b->end - b->cur : 0;
 	} else {
-		left = h->pub.end - h->pub.cur;
+		left = h->blk_end - h->pub.cur;
 	}
 	used = used > left ? used - left : 0;
 	for (x = WSHEAP_BLOCK_MIN; x < used && x < WSHEAP_BLOCK_MAX; x <<= 1)
@@ -716,7 +738,7 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 
 	/* The current block, with an alignment the inline path did not try. */
 	p = ALIGN_UP(heap->cur, (uintptr_t)align);
-	if (p >= heap->cur && p <= heap->end && rsz <= heap->end - p) {
+	if (p >= heap->cur && p <= h->blk_end && rsz <= h->blk_end - p) {
 		heap->cur = p + rsz;
 		goto done;
 	}
@@ -730,13 +752,14 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 	if (ret)
 		return ret;
 	p = base;
-	if (!own || base + len - (p + rsz) > heap->end - heap->cur) {
+	if (!own || base + len - (p + rsz) > h->blk_end - heap->cur) {
 		heap->cur = p + rsz;
-		heap->end = base + len;
+		h->blk_end = base + len;
 		h->cur_base = base;
 	}
 done:
 	heap->requested += size;
+	set_limit(h);
 	*ptr = (void *)p;
 	return 0;
 }
@@ -756,6 +779,7 @@ static struct wsheap_impl *heap_alloc_obj(struct wsheap_ctx *ctx)
 	h->prot = PROT_READ | PROT_WRITE;
 	h->pub.cur = EMPTY;
 	h->pub.end = EMPTY;
+	h->blk_end = EMPTY;
 	/* Not shared: the fast path compares pub.gen with itself. */
 	h->pub.gen_ptr = &h->pub.gen;
 	return h;
@@ -924,13 +948,14 @@ static bool reset_in_place(struct wsheap_impl *h)
 	if ((h->flags & (WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_ZERO_ON_RESET)) ||
 	    h->share || h->forked ||
 	    __atomic_load_n(&h->status, __ATOMIC_ACQUIRE) ||
-	    h->pub.end == EMPTY || h->blocks != 1 || !h->kend ||
+	    h->blk_end == EMPTY || h->blocks != 1 || !h->kend ||
 	    h->kend > keep)
 		return false;
 	h->gen++;
 	h->pub.cur = h->cur_base;
 	h->pub.requested = 0;
-	h->block_bytes = h->pub.end - h->cur_base;
+	set_limit(h);
+	h->block_bytes = h->blk_end - h->cur_base;
 	h->blocks = 1;
 	/* the block's window is in use in the new generation */
 	for (w = h->windows; w; w = w->next)
@@ -982,7 +1007,7 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 				__atomic_load_n(&b->cur, __ATOMIC_RELAXED);
 	} else {
 		st->requested = heap->requested;
-		st->free_bytes = heap->end - heap->cur;
+		st->free_bytes = h->blk_end - heap->cur;
 	}
 	st->block_bytes = h->block_bytes;
 	st->blocks = h->blocks;

@@ -104,7 +104,11 @@ struct wsheap_impl {
 				 * (atomic for THREADSAFE heaps) */
 	uint64_t foreign_resets;
 
-	/* In-place resets (see reset_in_place()). */
+	/*
+	 * The current block is [cur_base, blk_end); pub.end may stop short of
+	 * blk_end where the quota runs out (see set_limit()).
+	 */
+	uintptr_t blk_end;
 	uintptr_t cur_base;	/* start of the current block */
 	uint64_t kend;		/* end of this heap's blocks since the
 				 * kernel's last reset */

@@ -154,11 +154,10 @@ void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from)
 void wsheap_store_update_status(struct wsheap_heap *heap)
 {
 	struct wsheap_status *st = page_address(heap->status);
-
-	lockdep_assert_held(&heap->lock);
 	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
 		    (heap->resetting ? WSHEAP_STATUS_RESETTING : 0);
 
+	lockdep_assert_held(&heap->lock);
 	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
 	/* A reader that sees RESETTING clear (acquire) sees the zeroing. */
 	smp_store_release(&st->flags, flags);

@@ -951,12 +951,11 @@ static bool reset_in_place(struct wsheap_impl *h)
 	    h->blk_end == EMPTY || h->blocks != 1 || !h->kend ||
 	    h->kend > keep)
 		return false;
+	/* block_bytes and blocks (1) already describe the one block kept */
 	h->gen++;
 	h->pub.cur = h->cur_base;
 	h->pub.requested = 0;
 	set_limit(h);
-	h->block_bytes = h->blk_end - h->cur_base;
-	h->blocks = 1;
 	/* the block's window is in use in the new generation */
 	for (w = h->windows; w; w = w->next)
 		if (h->cur_base >= w->va && h->cur_base - w->va < w->len)

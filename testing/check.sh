@@ -14,12 +14,6 @@ out=${WSHEAP_CHECK_OUT:-$top/build/check}
 rm -rf "$out"
 mkdir -p "$out"
 
-fail_setup() {
-	log "setup failed: $*"
-	echo "0 passed, 1 failed" | tee "$out/summary.txt"
-	exit 1
-}
-
 eval "$("$here/deps.sh")" || fail_setup "dependencies"
 eval "$(KMETA=linux-headers-amd64 KVAR=STOCK61 "$here/deps.sh")" ||
 	fail_setup "the 6.1 kernel"

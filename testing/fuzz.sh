@@ -20,12 +20,6 @@ out=${WSHEAP_FUZZ_OUT:-$top/build/fuzz}
 rm -rf "$out"
 mkdir -p "$out"
 
-fail_setup() {
-	log "setup failed: $*"
-	echo "0 passed, 1 failed" | tee "$out/summary.txt"
-	exit 1
-}
-
 eval "$("$here/deps.sh")" || fail_setup "dependencies"
 eval "$("$here/debug-kernel.sh")" || fail_setup "debug kernel"
 log "debug kernel at $DEBUG_KDIR"

@@ -7,3 +7,11 @@ mkdir -p "$CACHE"
 
 log() { echo "wsheap: $*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# A set-up step failed: count it as the one failure, in $out/summary.txt too,
+# so the run still ends with its "N passed, N failed" line.
+fail_setup() {
+	log "setup failed: $*"
+	echo "0 passed, 1 failed" | tee "$out/summary.txt"
+	exit 1
+}

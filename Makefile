@@ -9,6 +9,7 @@
 #                         debug 6.12 kernel (KUnit, KASAN, lockdep, kmemleak)
 #   make bench            wsheap against its peers, measured in one guest boot
 #   make fuzz             the long fuzz, stress and reload budget on the debug kernel
+#   make kunit            the KUnit suites in-tree, with kunit.py (x86_64, um)
 #   make lint             checkpatch --strict, sparse, -Werror user-space builds
 #   make install          the module (modules_install, depmod) and what drivers
 #                         build against (wsheap_kernel.h, Module.symvers in
@@ -32,7 +33,7 @@ WSHEAP_SRC := $(KSRCDIR)/wsheap-$(VERSION)
 KSOURCES := Kbuild Kconfig $(filter-out %.mod.c,$(wildcard wsheap_*.[ch] \
 	kunit/*.c samples/*.[ch])) kunit/Kbuild samples/Kbuild
 
-.PHONY: all modules userspace run check bench fuzz lint install \
+.PHONY: all modules userspace run check bench fuzz kunit lint install \
 	modules_install install-dkms clean
 
 all: modules userspace
@@ -55,6 +56,9 @@ bench:
 
 fuzz:
 	testing/fuzz.sh
+
+kunit:
+	testing/kunit.sh
 
 lint:
 	testing/lint.sh

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test of wsheap, on Debian's stock 6.12 and 6.1 kernels
 # and on a debug 6.12 kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM,
-# kmemleak), each booted in QEMU, plus a dkms build and an install.  Ends
-# with the line "N passed, N failed".
+# kmemleak), each booted in QEMU with the template driver built against an
+# install, plus a dkms build and an install.  Ends with the line "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -30,7 +30,8 @@ export "${libdir?}"
 mapfile -t tests < <(ls userspace/tests/*/*_test 2>/dev/null)
 log "${#tests[@]} user-space test programs"
 specs=("userspace/tools/wsheapctl:/bin/wsheapctl"
-	"$out/ws_message_loop:/pcbuilt/ws_message_loop")
+	"$out/ws_message_loop:/pcbuilt/ws_message_loop"
+	"$out/wsheap_template_user:/pcbuilt/wsheap_template_user")
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done
@@ -52,6 +53,12 @@ boot_kernel() {
 		mods+=("$dir/mod/samples/wsheap_sample.ko:/modules/wsheap_sample.ko")
 	[ -e "$dir/mod/kunit/wsheap_kunit.ko" ] &&
 		mods+=("$dir/mod/kunit/wsheap_kunit.ko:/modules/wsheap_kunit.ko")
+	# The template driver, as its author builds it (a framed host step).
+	"$here/build-template.sh" "$kdir" "$dir/mod" "$dir/template" \
+		>"$dir/host.log" 2>"$dir/template-build.log" ||
+		tail -n 20 "$dir/template-build.log"
+	[ -e "$dir/template/wsheap_template.ko" ] &&
+		mods+=("$dir/template/wsheap_template.ko:/modules/wsheap_template.ko")
 	"$here/initramfs.sh" "$dir/initrd.gz" "$here/guest/plan-check.sh" \
 		"${mods[@]}" "${specs[@]}"
 	log "$label: booting $(basename "$image") in QEMU"

@@ -8,7 +8,8 @@
 
 A boot's cases are: every KUnit case (KTAP, parsed by the kernel's own
 kunit.py), every case of every user-space TAP program, each framed step
-(insmod, rmmod, demos, kmemleak), and one "kernel log is clean" check
+(insmod, rmmod, demos, kmemleak; OUTDIR/host.log may hold framed steps the
+host ran for that kernel), and one "kernel log is clean" check
 that fails on any BUG, WARNING, Oops, KASAN, lockdep or kmemleak report.
 A kunit.py run (make kunit) has the cases of its JSON and the same check
 on its kernel's log.
@@ -143,6 +144,11 @@ def report(label, outdir, cases):
 
 def boot(label, outdir, kunit_py):
     results = open(f"{outdir}/results.log", errors="replace").read()
+    # Steps the host ran for this kernel (building against an install).
+    try:
+        results = open(f"{outdir}/host.log", errors="replace").read() + results
+    except OSError:
+        pass
     console = open(f"{outdir}/console.log", errors="replace").read()
     cases = []
     for name, rc, lines in sections(results):

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# The check plan: load wsheap, run KUnit (where the kernel has it) and every
-# user-space test, the fuzzer under fault injection (where the kernel has
-# it), unload, load/unload cycles, and scan for leaks (where kmemleak is
-# built in).
+# The check plan: load wsheap, run KUnit (where the kernel has it), run every
+# user-space test and the template driver, the fuzzer under fault injection (where the
+# kernel has it), unload, load/unload cycles, and scan for leaks (where
+# kmemleak is built in).
 . /lib.sh
 . /reliability.sh
 uname -a
@@ -21,6 +21,12 @@ fi
 run_user_tests
 [ -x /pcbuilt/ws_message_loop ] &&
 	step pc-built:ws_message_loop /pcbuilt/ws_message_loop
+# The template driver, built against a DESTDIR install of wsheap.
+if [ -e /modules/wsheap_template.ko ]; then
+	step insmod:wsheap_template insmod /modules/wsheap_template.ko
+	step pc-built:wsheap_template_user /pcbuilt/wsheap_template_user
+	step rmmod:wsheap_template rmmod wsheap_template
+fi
 step tap:fault-fuzz fault_fuzz --seconds 20
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test of wsheap, on Debian's stock 6.12 and 6.1 kernels
-# and on a debug 6.12 kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM,
-# kmemleak), each booted in QEMU with the template driver built against an
-# install, plus a dkms build and an install.  Ends with the line "N passed, N failed".
+# (with the dma-buf importers vgem and vivid they ship) and on a debug 6.12
+# kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM, kmemleak), each booted in
+# QEMU with the template driver built against an install, plus a dkms build
+# and an install.  Ends with the line "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -36,9 +37,10 @@ for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done
 
-# boot_kernel LABEL KDIR KERNEL_IMAGE [kunit.py]
+# boot_kernel LABEL KDIR KERNEL_IMAGE MODULES_DIR [kunit.py]
+# MODULES_DIR: the kernel's own modules (for the dma-buf importers), or "".
 boot_kernel() {
-	local label=$1 kdir=$2 image=$3 kunit_py=${4:-}
+	local label=$1 kdir=$2 image=$3 kmods=$4 kunit_py=${5:-}
 	local dir="$out/$label" mods=()
 	mkdir -p "$dir"
 	log "$label: building the module"
@@ -59,6 +61,10 @@ boot_kernel() {
 		tail -n 20 "$dir/template-build.log"
 	[ -e "$dir/template/wsheap_template.ko" ] &&
 		mods+=("$dir/template/wsheap_template.ko:/modules/wsheap_template.ko")
+	if [ -n "$kmods" ]; then
+		mapfile -t -O "${#mods[@]}" mods < \
+			<("$here/importers.sh" "$kmods" "$dir/importers")
+	fi
 	"$here/initramfs.sh" "$dir/initrd.gz" "$here/guest/plan-check.sh" \
 		"${mods[@]}" "${specs[@]}"
 	log "$label: booting $(basename "$image") in QEMU"
@@ -73,9 +79,10 @@ boot_kernel() {
 log "packaging: dkms build and make install"
 "$here/dkms.sh" "$STOCK_KREL" "$STOCK_KDIR" "$out/packaging"
 
-boot_kernel "stock-$STOCK_KREL" "$STOCK_KDIR" "$STOCK_VMLINUZ"
-boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ"
-boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" \
+boot_kernel "stock-$STOCK_KREL" "$STOCK_KDIR" "$STOCK_VMLINUZ" "$STOCK_MODULES"
+boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ" \
+	"$STOCK61_MODULES"
+boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" "" \
 	"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 
 log "make check took $(( $(date +%s) - start )) s; logs in $out"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# The check plan: load wsheap, run KUnit (where the kernel has it), run every
-# user-space test and the template driver, the fuzzer under fault injection (where the
+# The check plan: load wsheap, run KUnit (where the kernel has it), load the
+# dma-buf importers (where the kernel ships them), run every user-space test
+# and the template driver, the fuzzer under fault injection (where the
 # kernel has it), unload, load/unload cycles, and scan for leaks (where
 # kmemleak is built in).
 . /lib.sh
@@ -18,6 +19,7 @@ if [ -e /modules/wsheap_kunit.ko ]; then
 fi
 [ -e /modules/wsheap_sample.ko ] &&
 	step insmod:wsheap_sample insmod /modules/wsheap_sample.ko
+[ -d /modules/importers ] && step insmod:importers load_importers
 run_user_tests
 [ -x /pcbuilt/ws_message_loop ] &&
 	step pc-built:ws_message_loop /pcbuilt/ws_message_loop

@@ -71,6 +71,15 @@ boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ"
 boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" \
 	"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 
+log "structure: no kernel file calls up the documented order"
+mkdir -p "$out/structure"
+"$here/callgraph.sh" "$out/stock-$STOCK_KREL/mod" \
+	"$out/structure/results.json" >"$out/structure/callgraph.log" 2>&1 ||
+	cat "$out/structure/callgraph.log"
+[ -s "$out/structure/results.json" ] ||
+	echo '{"counts": {"pass": 0, "fail": 1, "skip": 0}}' \
+		>"$out/structure/results.json"
+
 log "make check took $(( $(date +%s) - start )) s; logs in $out"
 python3 "$here/results.py" total "$out"/*/results.json >"$out/summary.txt"
 rc=$?

@@ -151,7 +151,9 @@ TEST_F_TIMEOUT(import_race, publishes_read_only_atomically, 60)
 	ASSERT_EQ(0, wsh_info(self->owner, self->c.handle, &after));
 	TH_LOG("%lu imports, %lu attempts on the next handle, %lu with write access",
 	       imports, r.attempts, r.hits);
-	EXPECT_LT(1000UL, imports);
+	/* the race ran (the debug kernel manages ~500 imports in 4 s) */
+	EXPECT_LT(100UL, imports);
+	EXPECT_LT(100UL, r.attempts);
 	EXPECT_EQ(0UL, r.hits);
 	/* nothing the attacker did reached the heap */
 	EXPECT_EQ(before.generation, after.generation);

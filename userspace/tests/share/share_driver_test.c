@@ -598,9 +598,11 @@ TEST_F(dmabuf, survives_reset)
 	 * starts from fresh zeroed pages and neither side sees the other.
 	 */
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 4 * ps, 0, NULL));
-	EXPECT_EQ(-1L, wsh_nonzero(h, 4 * ps));
+	EXPECT_EQ(-1L, wsh_nonzero(h, 4 * ps))
+		TH_LOG("the new generation reads the old one's bytes");
 	wsh_fill(h, 4 * ps, 6);
-	EXPECT_EQ(-1L, wsh_check(d2, 4 * ps, 5));
+	EXPECT_EQ(-1L, wsh_check(d2, 4 * ps, 5))
+		TH_LOG("the dma-buf sees the new generation's writes");
 	munmap(d2, 4 * ps);
 	/* and writes through the dma-buf stay out of the heap */
 	d = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, dfd, 0);

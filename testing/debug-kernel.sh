@@ -9,6 +9,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
+# One build at a time per cache: concurrent runs wait for it, then reuse it.
+exec 9>"$CACHE/.debug-kernel.lock"
+flock 9
+
 eval "$("$here/linux-source.sh")"
 src=$KSRC
 ver=$KSRC_VERSION

@@ -10,9 +10,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# gcc-multilib: the -m32 -static build of userspace/tests/security/compat_test32.
+# libdrm-dev: drm.h for userspace/tests/importers.
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
 xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file
-libdrm-dev"
+gcc-multilib libdrm-dev"
 
 need=""
 for p in $TOOLS; do

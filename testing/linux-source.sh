@@ -14,6 +14,10 @@ pkg="linux-source-$KSERIES"
 ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "cannot resolve $pkg"
 
+# One unpacking at a time per cache: concurrent runs wait, then reuse it.
+exec 8>"$CACHE/.linux-source.lock"
+flock 8
+
 src="$CACHE/src-$ver"
 if [ ! -e "$src/.done" ]; then
 	log "unpacking $pkg $ver"

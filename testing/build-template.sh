@@ -1,22 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the template driver (samples/template/) as its author would: against
-# a DESTDIR install of wsheap for this kernel (`make modules_install`:
-# wsheap.ko, wsheap_kernel.h, Module.symvers), with nothing from wsheap's
-# tree but what was installed:
-#   make -C KDIR M=... WSHEAP_DIR=DESTDIR/usr/src/wsheap-VERSION \
-#	KBUILD_EXTRA_SYMBOLS=DESTDIR/usr/src/wsheap-VERSION/KERNEL/Module.symvers
+# Build the template driver (samples/template/) as its author would, with
+# nothing from wsheap's tree but what an install put on the system:
+#   make -C KDIR M=... WSHEAP_DIR=<the header's directory> \
+#	KBUILD_EXTRA_SYMBOLS=<wsheap's Module.symvers for KDIR's kernel>
 #
-#   build-template.sh KDIR MODDIR OUTDIR    -> OUTDIR/wsheap_template.ko
-# MODDIR is testing/build.sh's copy for KDIR; it is installed from there.
-# Prints the outcome as a framed TAP step for make check; logs on stderr.
+#   build-template.sh KDIR MODDIR OUTDIR
+#	installs wsheap first, from testing/build.sh's copy MODDIR, with
+#	`make modules_install DESTDIR=OUTDIR/root` (wsheap.ko,
+#	/usr/src/wsheap-VERSION/wsheap_kernel.h and .../KERNEL/Module.symvers)
+#   build-template.sh KDIR --installed API_DIR SYMVERS OUTDIR
+#	builds against an existing install (the DKMS layout, say)
+# -> OUTDIR/wsheap_template.ko.  Prints the outcome as a framed TAP step for
+# make check (WHAT names the install in it); logs go to stderr.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 kdir=$1
-moddir=$2
-out=$3
-name="template driver builds against the installed wsheap"
+krel=$(make -s -C "$kdir" kernelrelease 2>/dev/null)
+if [ "$2" = --installed ]; then
+	api=$3 symvers=$4 out=$5 what="the DKMS install"
+else
+	moddir=$2 out=$3 what="a make install"
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+	api="$out/root/usr/src/wsheap-$ver"
+	symvers="$api/$krel/Module.symvers"
+fi
+name="template driver builds against $what"
 
 result() {	# result ok|"not ok" [# SKIP reason]
 	echo "### BEGIN tap:wsheap_template-build"
@@ -27,11 +37,9 @@ result() {	# result ok|"not ok" [# SKIP reason]
 
 rm -rf "$out"
 mkdir -p "$out"
-krel=$(make -s -C "$kdir" kernelrelease) || { result "not ok"; exit 1; }
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
-api="$out/root/usr/src/wsheap-$ver"
-if ! make -C "$moddir" modules_install KDIR="$kdir" KERNELRELEASE="$krel" \
-	DESTDIR="$out/root" KCFLAGS=-Werror >&2; then
+if [ -z "$krel" ] || { [ -n "${moddir:-}" ] &&
+	! make -C "$moddir" modules_install KDIR="$kdir" KERNELRELEASE="$krel" \
+		DESTDIR="$out/root" KCFLAGS=-Werror >&2; }; then
 	result "not ok"
 	exit 1
 fi
@@ -42,8 +50,8 @@ if ! grep -q 'struct wsheap_block {' "$api/wsheap_kernel.h"; then
 fi
 cp -r "$top/samples/template" "$out/src"
 if make -C "$kdir" M="$out/src" WSHEAP_DIR="$api" \
-	KBUILD_EXTRA_SYMBOLS="$api/$krel/Module.symvers" KCFLAGS=-Werror \
-	modules >&2 && cp "$out/src/wsheap_template.ko" "$out/"; then
+	KBUILD_EXTRA_SYMBOLS="$symvers" KCFLAGS=-Werror modules >&2 &&
+   cp "$out/src/wsheap_template.ko" "$out/"; then
 	result ok
 else
 	result "not ok"

@@ -3,7 +3,8 @@
 # Host-side packaging checks, as test cases for make check:
 #   - a real `dkms add` + `dkms build` of wsheap against Debian's headers,
 #     from the tree `make install-dkms` lays out, keeping Module.symvers in
-#     DKMS's tree for drivers built against wsheap;
+#     DKMS's tree for drivers built against wsheap, and the template driver
+#     built against that;
 #   - `make install` into a DESTDIR puts module, wsheap_kernel.h and
 #     Module.symvers, library, headers, pc file, man pages and udev rule
 #     where they belong.
@@ -44,6 +45,18 @@ if grep -q "wsheap_get.*WSHEAP" \
 else
 	record "dkms keeps Module.symvers for drivers" fail
 fi
+# A driver built against what DKMS installed (README: the DKMS line).
+line=$("$here/build-template.sh" "$kdir" --installed \
+	"$tree/root/usr/src/wsheap-$ver" \
+	"$tree/dkms/wsheap/$ver/$krel/$arch/Module.symvers" "$tree/template" \
+	2>"$out/template.log" | grep -E '^(not )?ok 1 ')
+name=${line#*ok 1 }
+case $line in
+"not ok"*) tail -n 20 "$out/template.log"; record "$name" fail ;;
+*"# SKIP"*) record "${name%% # SKIP*}" skip ;;
+ok*) record "$name" pass ;;
+*) record "template driver against the DKMS install: no result" fail ;;
+esac
 
 dest="$tree/install"
 if make -s -C "$top" install KDIR="$kdir" KERNELRELEASE="$krel" \

@@ -10,7 +10,8 @@
 #   WSHEAP_KERNELS="stock-6.12 stock-6.1 debug-6.12"   the kernels to boot
 #   WSHEAP_TESTS="rights_test dmabuf_test"            user-space programs
 #   e.g. WSHEAP_KERNELS=stock-6.12 WSHEAP_TESTS=rights_test make check
-# With either set, the dkms/install step is left out.  With WSHEAP_TESTS set
+# With either set, the dkms/install step is left out.
+#   WSHEAP_CHECK_KUNIT="x86_64 um"   also make kunit's in-tree runs  With WSHEAP_TESTS set
 # a guest runs only those programs between insmod and rmmod (no KUnit, no
 # template driver, no fault fuzz, no reload cycles; kmemleak still where the
 # kernel has it).  Neither set: everything, as above.
@@ -131,6 +132,15 @@ want_kernel debug-6.12 &&
 		"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 ls "$out"/*/results.json >/dev/null 2>&1 ||
 	fail_setup "no kernel matches WSHEAP_KERNELS"
+
+# make kunit (kunit.py, in-tree) on the architectures WSHEAP_CHECK_KUNIT
+# names ("x86_64 um"): not by default, since building its kernels cold
+# takes make check past its time (README, Testing).
+if [ -n "${WSHEAP_CHECK_KUNIT:-}" ] && [ -z "$kernels$only_tests" ]; then
+	log "kunit: kunit.py run --arch= $WSHEAP_CHECK_KUNIT"
+	KUNIT_ARCHS=$WSHEAP_CHECK_KUNIT "$here/kunit.sh" "$out" \
+		>"$out/kunit.log" 2>&1 || log "kunit: failures; see $out/kunit.log"
+fi
 
 log "structure: no kernel file calls up the documented order"
 mkdir -p "$out/structure"

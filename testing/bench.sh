@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: boot Debian's stock kernel in QEMU, load wsheap and the
 # benchmark module, run bench/wsheap_bench (wsheap against glibc malloc,
-# obstack, mimalloc, jemalloc, talloc and APR, and more) and turn its output
-# into bench/results.json, bench/chart.png and a table on stdout.
+# obstack, mimalloc, jemalloc, talloc and APR, and more) and turn its raw
+# output (bench/report.py) into bench/results.json, bench/chart.png and a
+# table on stdout.
 #
 # Environment:
 #   BENCH_QUICK=1      fewer runs and smaller counts (a smoke test); results
@@ -72,7 +73,6 @@ extra=()
 if [ -n "${BENCH_TRACE:-}" ]; then
 	echo "$BENCH_TRACE" >"$out/trace"
 	extra+=("$out/trace:/bench/trace")
-	dest="$out"
 fi
 "$here/initramfs.sh" "$out/initrd.gz" "$here/guest/plan-bench.sh" \
 	"$out/mod/wsheap.ko:/modules/wsheap.ko" \
@@ -85,7 +85,8 @@ t0=$(date +%s)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 "$here/boot.sh" "$STOCK_VMLINUZ" "$out/initrd.gz" "$out" 1500 ||
 	log "QEMU exited with $?"
-log "guest ran $(( $(date +%s) - t0 )) s"
+guest_s=$(( $(date +%s) - t0 ))
+log "guest ran $guest_s s"
 # Other work on the host slows the guest's vCPUs down: say how busy it was.
 host_load="load average before the guest: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 
@@ -103,8 +104,8 @@ source=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 python3 bench/report.py --log "$out/results.log" --json "$dest/results.json" \
 	--chart-data "$out/chart.dat" --table "$out/table.txt" \
 	--machine "$machine" --emulation "$emulation" --source "$source" \
-	--host-load "$host_load" \
-	--markdown "$out/table.md" || {
+	--host-load "$host_load" --markdown "$out/table.md" \
+	--duration "$(( $(date +%s) - start )) s (guest $guest_s s)" || {
 	log "the benchmark did not finish; the guest's output:"
 	tail -n 60 "$out/results.log" >&2
 	tail -n 30 "$out/console.log" >&2

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The implementations under test behind one table.  Each impl_*.c file
+ * defines one arena-like heap (struct heap and its inline operations) and
+ * includes workloads.h, which instantiates every heap workload's timed loop
+ * for that heap: the allocation calls inside a loop are direct (inlined
+ * where the API is inline), never through this table.  The table is only
+ * used to open, run and close a heap, once per run.
+ */
+#ifndef BENCH_IMPL_H
+#define BENCH_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+/* What a heap's configuration asks for (struct heap_cfg.flags). */
+#define CFG_POPULATE	(1U << 0)	/* pages allocated up front */
+#define CFG_NOHUGE	(1U << 1)	/* anonymous memory: 4 KiB pages */
+
+/**
+ * struct heap_cfg - what a workload needs from a heap
+ * @size: allocation size (alloc, reset)
+ * @n: allocations (or appends) per run
+ * @trim: bytes a release keeps (wsheap's trim size)
+ * @flags: CFG_*
+ * @pool: bytes a pool-based peer should reserve (talloc)
+ * @sizes: steady: the sizes of one message (@n of them)
+ * @rounds: steady: messages per run
+ */
+struct heap_cfg {
+	size_t size;
+	size_t n;
+	uint64_t trim;
+	unsigned int flags;
+	size_t pool;
+	const uint32_t *sizes;
+	size_t rounds;
+};
+
+/* firsttouch64m: bytes of fresh memory written */
+#define TOUCH_BYTES	(64 * MiB)
+
+/* Workloads an implementation can run (struct impl.caps). */
+#define CAP_TOUCH	(1U << 1)	/* its memory comes fresh from the kernel */
+
+/**
+ * struct run - a heap in a workload: the argument of the reps
+ * @cfg: its configuration
+ * @heap: the implementation's struct heap
+ */
+struct run {
+	struct heap_cfg cfg;
+	void *heap;
+};
+
+/**
+ * struct impl - one implementation
+ * @name: in the results
+ * @caps: CAP_*
+ * @heap_size: sizeof(its struct heap)
+ * @open: make a heap for @cfg (dies on failure)
+ * @close: destroy it
+ * @alloc: N allocations of one size, each written, then the release
+ * @reset: N allocations (not timed), then the release (timed)
+ * @steady: messages of mixed sizes, each released
+ * @touch: 64 MiB from a fresh heap, every byte written
+ */
+struct impl {
+	const char *name;
+	unsigned int caps;
+	size_t heap_size;
+	void (*open)(void *heap, const struct heap_cfg *cfg);
+	void (*close)(void *heap);
+	rep_fn *alloc;
+	rep_fn *reset;
+	rep_fn *steady;
+	rep_fn *touch;
+};
+
+extern const struct impl impl_wsheap, impl_wsalloc, impl_malloc,
+	impl_obstack, impl_mimalloc, impl_jemalloc, impl_talloc, impl_apr;
+/* Anonymous memory, for firsttouch64m only */
+extern const struct impl impl_anon;
+
+/* The rows of the allocation workloads, in table order. */
+extern const struct impl *const impls[];
+extern const size_t nimpls;
+
+/* Process-wide setup of the peers (memory they keep, versions). */
+void peers_init(void);
+/* Give back what the peers keep, so the next workload starts clean. */
+void peers_settle(void);
+/* "mimalloc 209, jemalloc 5.3.0, ..." */
+const char *peers_versions(void);
+
+#endif /* BENCH_IMPL_H */

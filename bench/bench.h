@@ -34,6 +34,9 @@ void wl_kalloc64(void);
 /* wl_share.c: moving data between processes */
 void wl_share256m(void);
 
+/* wl_dmabuf.c: a dma-buf of arena memory */
+void wl_dmabuf32m(void);
+
 /* wl_counts.c: figures measured once */
 void wl_syscalls1m(void);
 void wl_resident_after_reset(void);

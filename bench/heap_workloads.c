@@ -166,6 +166,10 @@ void wl_reset100k(void)
 	snprintf(r->note, sizeof(r->note),
 		 "ns per release of %zu live %zu B allocations, trim 0: every page freed and unmapped",
 		 n, size);
+	r = add(&s, &impl_memfd, "memfd_trim0", &c, impl_memfd.reset, true);
+	snprintf(r->note, sizeof(r->note),
+		 "ns per release of %zu live %zu B allocations, trim 0: every page punched out of the file",
+		 n, size);
 	measure("reset100k", UNIT_NS_PER_OP, 1, runs_for(9), 1, s.rows,
 		s.count);
 	close_all(&s);
@@ -243,9 +247,11 @@ void wl_firsttouch64m(void)
 		  "lazy heap: pages allocated, zeroed and mapped on each touch" },
 		{ &impl_wsheap, "wsheap_populate", CFG_POPULATE,
 		  "WSHEAP_HEAP_POPULATE: the kernel allocates and zeroes the pages at ALLOC; mapped on touch" },
-		{ &impl_anon, "anon_mmap", 0,
-		  "anonymous memory (THP as configured)" },
-		{ &impl_anon, "anon_mmap_4k", CFG_NOHUGE,
+		{ &impl_memfd, "memfd", 0,
+		  "memfd arena: shmem pages allocated, zeroed and mapped on each touch" },
+		{ &impl_bump, "bump", 0,
+		  "anonymous memory as the system gives it (THP as configured)" },
+		{ &impl_bump, "anon_4k", CFG_NOHUGE,
 		  "anonymous memory, MADV_NOHUGEPAGE: 4 KiB faults like wsheap's" },
 	};
 	static struct set s;

@@ -79,10 +79,9 @@ struct impl {
 	rep_fn *touch;
 };
 
-extern const struct impl impl_wsheap, impl_wsalloc, impl_malloc,
-	impl_obstack, impl_mimalloc, impl_jemalloc, impl_talloc, impl_apr;
-/* Anonymous memory, for firsttouch64m only */
-extern const struct impl impl_anon;
+extern const struct impl impl_wsheap, impl_wsalloc, impl_memfd, impl_bump,
+	impl_malloc, impl_obstack, impl_mimalloc, impl_jemalloc, impl_talloc,
+	impl_apr;
 
 /* The rows of the allocation workloads, in table order. */
 extern const struct impl *const impls[];

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * wsheap_bench: `make bench`'s one program.  It measures wsheap (the native
- * API of libwsheap and its WWSAPI face, WsAlloc) and the malloc-family
- * peers (glibc malloc and obstack, mimalloc heaps, jemalloc arenas, talloc
- * and APR pools) in one run: allocation, release, first touch, the ioctl
- * path, sharing between processes, in-kernel allocation (the wsheap_bench
- * module), and counts.
+ * API of libwsheap and its WWSAPI face, WsAlloc), the memfd arena a kernel
+ * engineer would build instead, a bare bump pointer (the limit) and the
+ * malloc-family peers (glibc malloc and obstack, mimalloc heaps, jemalloc
+ * arenas, talloc and APR pools) in one run: allocation, release, first
+ * touch, the ioctl path, sharing between processes, dma-bufs, in-kernel
+ * allocation (the wsheap_bench module), and counts.
  *
  * It prints raw measurements only, as "@@JSON {...}" lines (harness.h);
  * bench/report.py turns them into medians, ratios, targets and tables.
@@ -43,6 +44,7 @@ static const struct {
 	{ "firsttouch64m", wl_firsttouch64m },
 	{ "ioctl", wl_ioctl },
 	{ "share256m", wl_share256m },
+	{ "dmabuf32m", wl_dmabuf32m },
 	{ "kalloc64", wl_kalloc64 },
 	{ "syscalls1m", wl_syscalls1m },
 	{ "resident_after_reset", wl_resident_after_reset },
@@ -91,6 +93,8 @@ static void print_info(void)
 			 (sysconf(_SC_PAGESIZE) / 1024) / 1024));
 	emit_info("thp", "%s",
 		  first_line("/sys/kernel/mm/transparent_hugepage/enabled"));
+	emit_info("shmem_thp", "%s",
+		  first_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
 	emit_info("spectre_v2", "%s",
 		  first_line("/sys/devices/system/cpu/vulnerabilities/spectre_v2"));
 	emit_info("meltdown", "%s",

@@ -18,10 +18,10 @@
 
 #include "impl.h"
 
-/* The rows of the allocation workloads. */
+/* The rows of the allocation workloads; the limit first, then wsheap. */
 const struct impl *const impls[] = {
-	&impl_wsheap, &impl_wsalloc, &impl_malloc, &impl_obstack,
-	&impl_mimalloc, &impl_jemalloc, &impl_talloc, &impl_apr,
+	&impl_bump, &impl_wsheap, &impl_memfd, &impl_wsalloc, &impl_malloc,
+	&impl_obstack, &impl_mimalloc, &impl_jemalloc, &impl_talloc, &impl_apr,
 };
 const size_t nimpls = sizeof(impls) / sizeof(impls[0]);
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * share256m: 256 MiB from a producer to a forked consumer in 1 MiB chunks;
- * the consumer reads every 64-byte line.
- *   wsheap: a 4-slot ring in a POPULATE heap; the consumer inherits the
- *           mapping (fork); 4-byte slot messages over pipes
+ * the consumer reads every 64-byte line.  The shared-memory transports use
+ * the same 4-slot ring protocol (4-byte slot messages over pipes) and
+ * differ only in the memory:
+ *   wsheap: a POPULATE heap; the consumer inherits the mapping (fork)
+ *   memfd: a memfd arena whose trim covers the ring, populated at creation;
+ *          the consumer gets the descriptor over SCM_RIGHTS and maps it
  * and the copying ones write() and read() each chunk:
  *   socketpair: AF_UNIX stream, buffers forced to 4 MiB
  *   pipe: F_SETPIPE_SZ 4 MiB
@@ -23,6 +26,7 @@
 
 #include "bench.h"
 #include "harness.h"
+#include "memfd_arena.h"
 #include "wsheap.h"
 
 #define SHARE_TOTAL	(256 * MiB)
@@ -30,7 +34,7 @@
 #define SHARE_SLOTS	4
 #define RING_BYTES	(SHARE_SLOTS * SHARE_CHUNK)
 
-enum share_kind { SH_WSHEAP, SH_SOCKET, SH_PIPE, SH_KINDS };
+enum share_kind { SH_WSHEAP, SH_MEMFD, SH_SOCKET, SH_PIPE, SH_KINDS };
 
 struct share {
 	enum share_kind kind;
@@ -38,9 +42,11 @@ struct share {
 	pid_t child;
 	int to_child;		/* data (socket/pipe), or slot messages */
 	int from_child;		/* acks and the checksum */
-	char *ring;		/* wsheap: SHARE_SLOTS chunks */
+	char *ring;		/* wsheap, memfd: SHARE_SLOTS chunks */
 	char *buf;		/* socket/pipe: the producer's buffer */
 	struct wsheap *heap;
+	struct memfd_arena arena;
+	uint64_t ring_off;	/* memfd: the ring's offset in the file */
 };
 
 /* The producer's work on a chunk: fill it (every byte). */
@@ -102,7 +108,7 @@ static void read_all(int fd, void *buf, size_t len)
 
 static bool uses_ring(const struct share *s)
 {
-	return s->kind == SH_WSHEAP;
+	return s->kind == SH_WSHEAP || s->kind == SH_MEMFD;
 }
 
 /* The consumer process: runs until its input closes. */
@@ -173,6 +179,40 @@ static void share_rep(void *arg, struct sample *smp)
 	CHECK(sum == expected_sum(chunks), "share: consumer saw wrong data");
 }
 
+/* Pass @fd over the socket @sock (SCM_RIGHTS). */
+static void send_fd(int sock, int fd)
+{
+	char byte = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	CHECK(sendmsg(sock, &m, 0) == 1, "sendmsg: %s", strerror(errno));
+}
+
+static int recv_fd(int sock)
+{
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+	int fd;
+
+	CHECK(recvmsg(sock, &m, MSG_CMSG_CLOEXEC) == 1, "recvmsg: %s",
+	      strerror(errno));
+	c = CMSG_FIRSTHDR(&m);
+	CHECK(c && c->cmsg_type == SCM_RIGHTS, "recvmsg: no descriptor");
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
 /* The parent's ends of every channel, which no consumer may keep open. */
 static int share_fds[2 * SH_KINDS];
 static int nshare_fds;
@@ -180,17 +220,43 @@ static int nshare_fds;
 static void make_ring(struct share *s)
 {
 	void *p;
+	int ret;
 
-	CHECK(!wsheap_create(NULL, UINT64_MAX, RING_BYTES,
-			     WSHEAP_HEAP_POPULATE, &s->heap), "wsheap_create");
-	CHECK(!wsheap_alloc_aligned(s->heap, RING_BYTES, PAGE, &p),
-	      "wsheap_alloc(ring)");
+	if (s->kind == SH_WSHEAP) {
+		CHECK(!wsheap_create(NULL, UINT64_MAX, RING_BYTES,
+				     WSHEAP_HEAP_POPULATE, &s->heap),
+		      "wsheap_create");
+		CHECK(!wsheap_alloc_aligned(s->heap, RING_BYTES, PAGE, &p),
+		      "wsheap_alloc(ring)");
+	} else {
+		ret = memfd_arena_create(&s->arena, UINT64_MAX, RING_BYTES,
+					 MEMFD_ARENA_POPULATE);
+		CHECK(!ret, "memfd_arena_create: %d", ret);
+		CHECK(!memfd_arena_alloc_aligned(&s->arena, RING_BYTES, PAGE,
+						 &p), "memfd_arena_alloc(ring)");
+		s->ring_off = (uintptr_t)p - s->arena.base;
+	}
 	s->ring = p;
+}
+
+/* memfd: the consumer maps the ring from the descriptor it was sent. */
+static void child_map_ring(struct share *s, int sock)
+{
+	size_t len;
+	void *base;
+	int fd = recv_fd(sock), ret;
+
+	munmap((void *)s->arena.base, MEMFD_ARENA_SPAN);
+	close(s->arena.fd);
+	ret = memfd_arena_map_fd(fd, &base, &len);
+	CHECK(!ret, "child: map memfd: %d", ret);
+	close(fd);
+	s->ring = (char *)base + s->ring_off;
 }
 
 static void share_start(struct share *s)
 {
-	int a[2], b[2];
+	int a[2], b[2], fdsock[2] = { -1, -1 };
 	int sz = (int)RING_BYTES;
 
 	if (s->kind == SH_SOCKET) {
@@ -220,6 +286,9 @@ static void share_start(struct share *s)
 		s->buf = xmalloc(SHARE_CHUNK);
 		memset(s->buf, 0, SHARE_CHUNK);
 	}
+	if (s->kind == SH_MEMFD)
+		CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				  fdsock), "socketpair");
 	fflush(stdout);
 	s->child = fork();
 	CHECK(s->child >= 0, "fork");
@@ -232,9 +301,19 @@ static void share_start(struct share *s)
 				close(share_fds[i]);
 		close(a[1]);
 		close(b[0]);
+		if (s->kind == SH_MEMFD) {
+			close(fdsock[0]);
+			child_map_ring(s, fdsock[1]);
+			close(fdsock[1]);
+		}
 		s->to_child = a[0];
 		s->from_child = b[1];
 		share_child(s);
+	}
+	if (s->kind == SH_MEMFD) {
+		close(fdsock[1]);
+		send_fd(fdsock[0], s->arena.fd);
+		close(fdsock[0]);
 	}
 	close(a[0]);
 	close(b[1]);
@@ -258,6 +337,8 @@ static void share_stop(struct share *s)
 	      "share: consumer failed");
 	if (s->heap)
 		CHECK(!wsheap_free(s->heap), "wsheap_free");
+	if (s->kind == SH_MEMFD)
+		memfd_arena_destroy(&s->arena);
 	free(s->buf);
 }
 
@@ -269,10 +350,11 @@ static void share_stop(struct share *s)
 void wl_share256m(void)
 {
 	static const char *const names[SH_KINDS] = {
-		"wsheap", "socketpair", "pipe",
+		"wsheap", "memfd", "socketpair", "pipe",
 	};
 	static const char *const notes[SH_KINDS] = {
 		"MiB/s: producer fills 1 MiB chunks of a 4-slot ring in a POPULATE heap that the forked consumer maps; 4-byte slot messages over pipes",
+		"MiB/s: the same ring in a memfd arena (populated at creation); the consumer maps the memfd it got over SCM_RIGHTS",
 		"MiB/s: producer fills a 1 MiB buffer and write()s it to an AF_UNIX stream socketpair (4 MiB buffers); consumer read()s it into its buffer",
 		"MiB/s: producer fills a 1 MiB buffer and write()s it into a pipe (F_SETPIPE_SZ 4 MiB); consumer read()s it into its buffer",
 	};

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make bench`: boot Debian's stock kernel in QEMU, load wsheap and the
-# benchmark module, run bench/wsheap_bench (wsheap against glibc malloc,
-# obstack, mimalloc, jemalloc, talloc and APR, and more) and turn its raw
-# output (bench/report.py) into bench/results.json, bench/chart.png and a
-# table on stdout.
+# benchmark module, run bench/wsheap_bench (wsheap against the memfd arena,
+# a bare bump pointer, glibc malloc, obstack, mimalloc, jemalloc, talloc and
+# APR, and more) and turn its raw output (bench/report.py) into
+# bench/results.json, bench/chart.png and a table on stdout.
 #
 # Environment:
 #   BENCH_QUICK=1      fewer runs and smaller counts (a smoke test); results
@@ -38,7 +38,7 @@ fi
 # Build and test dependencies, the stock kernel; then the peers and gnuplot.
 eval "$("$here/deps.sh")"
 PEERS="libmimalloc-dev libjemalloc-dev libtalloc-dev libapr1-dev pkg-config
-gnuplot-nox file"
+gnuplot-nox file xz-utils"
 need=""
 for p in $PEERS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -73,6 +73,18 @@ extra=()
 if [ -n "${BENCH_TRACE:-}" ]; then
 	echo "$BENCH_TRACE" >"$out/trace"
 	extra+=("$out/trace:/bench/trace")
+fi
+# The memfd peer's dma-buf row needs udmabuf: built in (6.12), or a module
+# of the same linux-image package, or absent (the row is then skipped).
+sysroot=$(dirname "$(dirname "$STOCK_VMLINUZ")")
+if grep -q '^CONFIG_UDMABUF=m' "$sysroot/boot/config-$STOCK_KREL" 2>/dev/null; then
+	ko=$(find "$sysroot/lib/modules/$STOCK_KREL" -name 'udmabuf.ko*' | head -n1)
+	case $ko in
+	*.xz) xz -dc "$ko" >"$out/udmabuf.ko" ;;
+	*.zst) zstd -qdc "$ko" >"$out/udmabuf.ko" ;;
+	?*) cp "$ko" "$out/udmabuf.ko" ;;
+	esac
+	[ -s "$out/udmabuf.ko" ] && extra+=("$out/udmabuf.ko:/modules/udmabuf.ko")
 fi
 "$here/initramfs.sh" "$out/initrd.gz" "$here/guest/plan-bench.sh" \
 	"$out/mod/wsheap.ko:/modules/wsheap.ko" \

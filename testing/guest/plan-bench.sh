@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-# The benchmark plan for `make bench`: load wsheap and the benchmark module,
-# run the one benchmark program (arguments from /bench/args), unload.  With
+# The benchmark plan for `make bench`: load wsheap and the benchmark module
+# (and udmabuf, where the kernel has it as a module), run the one benchmark
+# program (arguments from /bench/args), unload.  With
 # /bench/trace present (BENCH_TRACE="FUNCTION DEPTH"), the run is a profile
 # instead: the kernel's function_graph tracer times FUNCTION's calls.
 . /lib.sh
 echo "wsheap bench guest: $(uname -sr)"
 step insmod:wsheap insmod /modules/wsheap.ko
 step insmod:wsheap_bench insmod /modules/wsheap_bench.ko
+[ -e /modules/udmabuf.ko ] && step insmod:udmabuf insmod /modules/udmabuf.ko
 args=$(cat /bench/args 2>/dev/null)
 if [ -e /bench/trace ]; then
 	t=/sys/kernel/tracing

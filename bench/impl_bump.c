@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * anon: anonymous memory for firsttouch64m: a bump pointer over one
- * mapping, fresh for each run.
+ * bump: the limit.  An inline bump pointer over anonymous memory with
+ * nothing but the room check: no quota, no requested bookkeeping, no
+ * generation.  Its release is cur = base.  Fresh for each run of
+ * firsttouch64m, where it is anonymous memory as the system gives it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -10,7 +12,7 @@
 
 #include "impl.h"
 
-#define ANON_SPAN	(64ULL << 30)
+#define BUMP_SPAN	(64ULL << 30)
 
 struct heap {
 	uintptr_t cur;
@@ -22,13 +24,13 @@ static void heap_open(struct heap *h, const struct heap_cfg *c)
 {
 	void *p;
 
-	p = mmap(NULL, ANON_SPAN, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, BUMP_SPAN, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	CHECK(p != MAP_FAILED, "anon: mmap");
+	CHECK(p != MAP_FAILED, "bump: mmap");
 	if (c->flags & CFG_NOHUGE)
-		CHECK(!madvise(p, ANON_SPAN, MADV_NOHUGEPAGE), "anon: madvise");
+		CHECK(!madvise(p, BUMP_SPAN, MADV_NOHUGEPAGE), "bump: madvise");
 	h->base = h->cur = (uintptr_t)p;
-	h->end = h->base + ANON_SPAN;
+	h->end = h->base + BUMP_SPAN;
 }
 
 static void heap_close(struct heap *h)
@@ -47,7 +49,7 @@ static inline void *heap_alloc(struct heap *h, size_t size)
 {
 	uintptr_t p = h->cur;
 
-	CHECK(size <= h->end - p, "anon: span exhausted");
+	CHECK(size <= h->end - p, "bump: span exhausted");
 	h->cur = p + ((size + 7) & ~(size_t)7);
 	return (void *)p;
 }
@@ -63,7 +65,7 @@ static inline void heap_release(struct heap *h)
 	h->cur = h->base;
 }
 
-#define IMPL_SYM	impl_anon
-#define IMPL_NAME	"anon"
+#define IMPL_SYM	impl_bump
+#define IMPL_NAME	"bump"
 #define IMPL_CAPS	CAP_TOUCH
 #include "workloads.h"

@@ -16,7 +16,9 @@ void wl_alloc256(void);
 void wl_alloc4096(void);
 void wl_reset100k(void);
 void wl_steady(void);
+void wl_reset_trim64m(void);
 void wl_firsttouch64m(void);
+void wl_grow(void);
 
 /* steady's message: MSG_ALLOCS sizes, msg_bytes in all */
 #define MSG_ALLOCS 200

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The workloads every heap runs: allocN, reset100k, steady and
- * firsttouch64m.  Their timed loops are in workloads.h, one copy
+ * The workloads every heap runs: allocN, reset100k, steady, reset_trim64m,
+ * firsttouch64m and grow.  Their timed loops are in workloads.h, one copy
  * per implementation; this file only picks the rows and configurations.
  */
 #include <stdio.h>
@@ -233,6 +233,40 @@ void wl_steady(void)
 	steady_breakdown(QN(2000, 300));
 }
 
+/* ---- reset_trim64m ----------------------------------------------------------- */
+
+void wl_reset_trim64m(void)
+{
+	static struct set s;
+	struct heap_cfg c;
+	struct row *r;
+	size_t i;
+
+	fprintf(stderr, "reset_trim64m: 64 MiB allocated and written, then a release that keeps 1 MiB\n");
+	memset(&c, 0, sizeof(c));
+	c.size = TRIM_PIECE;
+	c.n = TRIM_PIECES;
+	c.trim = 1 * MiB;
+	c.flags = CFG_GIVE_BACK;
+	c.pool = TRIM_BYTES;
+	for (i = 0; i < nimpls; i++) {
+		if (!(impls[i]->caps & CAP_TRIM))
+			continue;
+		r = add(&s, impls[i], NULL, &c, impls[i]->trim, true);
+		r->extra_name = "kept_bytes";
+		snprintf(r->note, sizeof(r->note),
+			 "ns per release (timed alone) after 64 MiB in 64 KiB pieces were written; keeps 1 MiB, gives the rest back");
+	}
+	c.trim = 0;
+	r = add(&s, &impl_wsheap, "wsheap_trim0", &c, impl_wsheap.trim, true);
+	r->extra_name = "kept_bytes";
+	snprintf(r->note, sizeof(r->note),
+		 "as wsheap, trim 0: every page freed");
+	measure("reset_trim64m", UNIT_NS_PER_OP, 1, runs_for(7), 1, s.rows,
+		s.count);
+	close_all(&s);
+}
+
 /* ---- firsttouch64m ----------------------------------------------------------- */
 
 void wl_firsttouch64m(void)
@@ -247,12 +281,18 @@ void wl_firsttouch64m(void)
 		  "lazy heap: pages allocated, zeroed and mapped on each touch" },
 		{ &impl_wsheap, "wsheap_populate", CFG_POPULATE,
 		  "WSHEAP_HEAP_POPULATE: the kernel allocates and zeroes the pages at ALLOC; mapped on touch" },
+		{ &impl_wsheap, "wsheap_populate_write", CFG_POP_WRITE,
+		  "lazy heap, then madvise(MADV_POPULATE_WRITE) of the block by the program (what the library could do)" },
 		{ &impl_memfd, "memfd", 0,
 		  "memfd arena: shmem pages allocated, zeroed and mapped on each touch" },
+		{ &impl_memfd, "memfd_populate_write", CFG_POP_WRITE,
+		  "memfd arena, then madvise(MADV_POPULATE_WRITE) of the range" },
 		{ &impl_bump, "bump", 0,
 		  "anonymous memory as the system gives it (THP as configured)" },
 		{ &impl_bump, "anon_4k", CFG_NOHUGE,
-		  "anonymous memory, MADV_NOHUGEPAGE: 4 KiB faults like wsheap's" },
+		  "anonymous memory, MADV_NOHUGEPAGE: 4 KiB faults" },
+		{ &impl_bump, "anon_4k_populate_write", CFG_NOHUGE | CFG_POP_WRITE,
+		  "anonymous memory, MADV_NOHUGEPAGE, then madvise(MADV_POPULATE_WRITE)" },
 	};
 	static struct set s;
 	struct heap_cfg c;
@@ -265,11 +305,48 @@ void wl_firsttouch64m(void)
 		c.flags = spec[i].flags;
 		r = add(&s, spec[i].impl, spec[i].label, &c,
 			spec[i].impl->touch, false);
+		r->extra_name = "store_faults";
 		snprintf(r->note, sizeof(r->note),
 			 "ns per 4 KiB page: 64 MiB from a fresh heap (made before the clock starts), memset all; %s",
 			 spec[i].note);
 	}
 	measure("firsttouch64m", UNIT_NS_PER_OP, 1, runs_for(7),
 		TOUCH_BYTES / PAGE, s.rows, s.count);
+	close_all(&s);
+}
+
+/* ---- grow -------------------------------------------------------------------- */
+
+void wl_grow(void)
+{
+	static const struct impl *const order[] = {
+		&impl_bump, &impl_wsheap, &impl_wsheap_grow, &impl_memfd,
+		&impl_obstack, &impl_malloc,
+	};
+	static struct set s;
+	const size_t n = QN(1000000, 100000);
+	struct heap_cfg c;
+	struct row *r;
+	size_t i;
+
+	fprintf(stderr, "grow: a builder appends 8 bytes %zu times\n", n);
+	memset(&c, 0, sizeof(c));
+	c.n = n;
+	c.trim = 64 * MiB;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!order[i]->grow) {
+			emit_skip("grow", order[i]->name, order[i]->grow_why);
+			continue;
+		}
+		r = add(&s, order[i], NULL, &c, order[i]->grow, true);
+		snprintf(r->note, sizeof(r->note),
+			 "ns per append of 8 bytes to one growing buffer, %zu appends, then one release; %s",
+			 n, order[i] == &impl_wsheap ?
+			 "a new buffer of twice the size and a copy when full (no growing call today)" :
+			 order[i] == &impl_obstack ? "obstack_grow(), obstack_finish()" :
+			 order[i] == &impl_malloc ? "realloc() to twice the size when full" :
+			 "the last allocation grows in place (a copy only when the span ends)");
+	}
+	measure("grow", UNIT_NS_PER_OP, 1, runs_for(7), n, s.rows, s.count);
 	close_all(&s);
 }

@@ -18,12 +18,15 @@
 /* What a heap's configuration asks for (struct heap_cfg.flags). */
 #define CFG_POPULATE	(1U << 0)	/* pages allocated up front */
 #define CFG_NOHUGE	(1U << 1)	/* anonymous memory: 4 KiB pages */
+#define CFG_POP_WRITE	(1U << 2)	/* firsttouch: MADV_POPULATE_WRITE */
+#define CFG_GIVE_BACK	(1U << 3)	/* the release gives memory back */
 
 /**
  * struct heap_cfg - what a workload needs from a heap
  * @size: allocation size (alloc, reset)
  * @n: allocations (or appends) per run
- * @trim: bytes a release keeps (wsheap's trim size)
+ * @trim: bytes a release keeps (wsheap's trim size; the peers that can
+ *	give memory back keep about this much)
  * @flags: CFG_*
  * @pool: bytes a pool-based peer should reserve (talloc)
  * @sizes: steady: the sizes of one message (@n of them)
@@ -39,20 +42,28 @@ struct heap_cfg {
 	size_t rounds;
 };
 
+/* reset_trim64m: bytes allocated and written, in pieces of TRIM_PIECE */
+#define TRIM_BYTES	(64 * MiB)
+#define TRIM_PIECE	(64 * KiB)
+#define TRIM_PIECES	(TRIM_BYTES / TRIM_PIECE)
 /* firsttouch64m: bytes of fresh memory written */
 #define TOUCH_BYTES	(64 * MiB)
 
 /* Workloads an implementation can run (struct impl.caps). */
+#define CAP_TRIM	(1U << 0)	/* its release can give memory back */
 #define CAP_TOUCH	(1U << 1)	/* its memory comes fresh from the kernel */
+#define CAP_GROW	(1U << 2)	/* it has a grow workload */
 
 /**
  * struct run - a heap in a workload: the argument of the reps
  * @cfg: its configuration
  * @heap: the implementation's struct heap
+ * @sum: a checksum the grow loop leaves, so nothing is optimised away
  */
 struct run {
 	struct heap_cfg cfg;
 	void *heap;
+	uint64_t sum;
 };
 
 /**
@@ -65,7 +76,12 @@ struct run {
  * @alloc: N allocations of one size, each written, then the release
  * @reset: N allocations (not timed), then the release (timed)
  * @steady: messages of mixed sizes, each released
+ * @trim: 64 MiB in 64 KiB pieces, written (not timed), then the release
+ *	that gives back all but the trim size (timed); extra: bytes resident
+ *	(RSS) the heap kept
  * @touch: 64 MiB from a fresh heap, every byte written
+ * @grow: a builder that appends 8 bytes N times
+ * @grow_why: why @grow is NULL where it is (shown as a skipped row)
  */
 struct impl {
 	const char *name;
@@ -76,10 +92,13 @@ struct impl {
 	rep_fn *alloc;
 	rep_fn *reset;
 	rep_fn *steady;
+	rep_fn *trim;
 	rep_fn *touch;
+	rep_fn *grow;
+	const char *grow_why;
 };
 
-extern const struct impl impl_wsheap, impl_wsalloc, impl_memfd, impl_bump,
+extern const struct impl impl_wsheap, impl_wsheap_grow, impl_wsalloc, impl_memfd, impl_bump,
 	impl_malloc, impl_obstack, impl_mimalloc, impl_jemalloc, impl_talloc,
 	impl_apr;
 

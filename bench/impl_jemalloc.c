@@ -3,7 +3,9 @@
  * jemalloc: an arena of its own (arenas.create), allocated from with
  * mallocx(MALLOCX_ARENA) and its thread cache, released with
  * thread.tcache.flush and arena.<i>.reset.  The arena keeps its pages
- * (dirty and muzzy decay off).
+ * (dirty and muzzy decay off); the release that gives memory back
+ * (reset_trim64m) also purges the arena (arena.<i>.purge), with muzzy decay
+ * at 0 so that the purge is a forced one (pages really go back).
  */
 #include <stdio.h>
 #include <sys/types.h>
@@ -14,8 +16,8 @@
 struct heap {
 	unsigned arena;
 	int flags;
-	size_t reset_mib[3], flush_mib[3];
-	size_t reset_miblen, flush_miblen;
+	size_t reset_mib[3], flush_mib[3], purge_mib[3];
+	size_t reset_miblen, flush_miblen, purge_miblen;
 };
 
 static void set_decay(unsigned arena, const char *what, ssize_t ms)
@@ -42,11 +44,11 @@ static void heap_open(struct heap *h, const struct heap_cfg *c)
 	CHECK(!mallctl("arenas.create", &h->arena, &sz, NULL, 0),
 	      "jemalloc: arenas.create");
 	mib("arena.0.reset", h->reset_mib, &h->reset_miblen, h->arena);
+	mib("arena.0.purge", h->purge_mib, &h->purge_miblen, h->arena);
 	mib("thread.tcache.flush", h->flush_mib, &h->flush_miblen, ~0U);
-	(void)c;
 	h->flags = MALLOCX_ARENA(h->arena);
 	set_decay(h->arena, "dirty", -1);
-	set_decay(h->arena, "muzzy", -1);
+	set_decay(h->arena, "muzzy", c->flags & CFG_GIVE_BACK ? 0 : -1);
 }
 
 static inline void heap_release(struct heap *h)
@@ -81,7 +83,15 @@ static inline void *heap_alloc(int flags, size_t size)
 	return p;
 }
 
+static inline void heap_trim(struct heap *h)
+{
+	heap_release(h);
+	CHECK(!mallctlbymib(h->purge_mib, h->purge_miblen, NULL, NULL, NULL,
+			    0), "jemalloc: arena purge");
+}
+
 #define IMPL_SYM	impl_jemalloc
 #define IMPL_NAME	"jemalloc"
-#define IMPL_CAPS	0
+#define IMPL_CAPS	CAP_TRIM
+#define IMPL_GROW_WHY	"not measured: a realloc builder, as the malloc row"
 #include "workloads.h"

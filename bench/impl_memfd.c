@@ -56,7 +56,29 @@ static inline void heap_release(struct heap *h)
 	CHECK(!memfd_arena_reset(&h->a), "memfd_arena_reset");
 }
 
+static inline void heap_trim(struct heap *h)
+{
+	heap_release(h);
+}
+
+/* The arena grows its last allocation in place. */
+static inline char *heap_resize(struct heap *h, char *buf, size_t len,
+				size_t *size, size_t need)
+{
+	char *nb;
+
+	if (buf && !memfd_arena_grow(&h->a, buf, *size, need)) {
+		*size = need;
+		return buf;
+	}
+	nb = heap_alloc(&h->a, 2 * need);
+	if (len)
+		memcpy(nb, buf, len);
+	*size = 2 * need;
+	return nb;
+}
+
 #define IMPL_SYM	impl_memfd
 #define IMPL_NAME	"memfd"
-#define IMPL_CAPS	CAP_TOUCH
+#define IMPL_CAPS	(CAP_TRIM | CAP_TOUCH | CAP_GROW)
 #include "workloads.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * talloc: a talloc pool (talloc_pool) sized for the workload, released
- * with talloc_free_children().
+ * with talloc_free_children().  A pool is one malloc'd block: it cannot
+ * give memory back, so it has no reset_trim64m row.
  */
 #include <talloc.h>
 
@@ -54,4 +55,5 @@ static inline void heap_release(struct heap *h)
 #define IMPL_SYM	impl_talloc
 #define IMPL_NAME	"talloc"
 #define IMPL_CAPS	0
+#define IMPL_GROW_WHY	"not measured: a talloc_realloc builder, as the malloc row"
 #include "workloads.h"

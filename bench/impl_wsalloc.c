@@ -44,8 +44,13 @@ static inline void heap_release(struct heap *h)
 	CHECK(WsResetHeap(h->wh, NULL) == S_OK, "WsResetHeap");
 }
 
+static inline void heap_trim(struct heap *h)
+{
+	heap_release(h);
+}
 
 #define IMPL_SYM	impl_wsalloc
 #define IMPL_NAME	"WsAlloc"
-#define IMPL_CAPS	0
+#define IMPL_CAPS	CAP_TRIM
+#define IMPL_GROW_WHY	"WWSAPI has no growing call; a builder would copy as the wsheap row does"
 #include "workloads.h"

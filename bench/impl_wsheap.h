@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The wsheap heap of the workloads: libwsheap's native API, its inline
- * fast path.
+ * fast path.  Shared by impl_wsheap.c and impl_wsheap_grow.c, which differ
+ * only in how the grow workload's builder grows its buffer.
  */
 #ifndef BENCH_IMPL_WSHEAP_H
 #define BENCH_IMPL_WSHEAP_H
@@ -58,5 +59,22 @@ static inline void heap_release(struct heap *h)
 	CHECK(!wsheap_reset(h->ws), "wsheap_reset");
 }
 
+/* The trim size given at creation is what a reset keeps. */
+static inline void heap_trim(struct heap *h)
+{
+	heap_release(h);
+}
+
+/* No growing in place: a bigger buffer and a copy (doubling). */
+static inline char *heap_resize_copy(struct heap *h, char *buf, size_t len,
+				     size_t *size, size_t need)
+{
+	char *nb = heap_alloc(h->ws, 2 * need);
+
+	if (len)
+		memcpy(nb, buf, len);
+	*size = 2 * need;
+	return nb;
+}
 
 #endif /* BENCH_IMPL_WSHEAP_H */

@@ -4,9 +4,10 @@
  * API of libwsheap and its WWSAPI face, WsAlloc), the memfd arena a kernel
  * engineer would build instead, a bare bump pointer (the limit) and the
  * malloc-family peers (glibc malloc and obstack, mimalloc heaps, jemalloc
- * arenas, talloc and APR pools) in one run: allocation, release, first
- * touch, the ioctl path, sharing between processes, dma-bufs, in-kernel
- * allocation (the wsheap_bench module), and counts.
+ * arenas, talloc and APR pools) in one run: allocation, release, trimmed
+ * release, first touch, growing buffers, the ioctl path, sharing between
+ * processes, dma-bufs, in-kernel allocation (the wsheap_bench module), and
+ * counts.
  *
  * It prints raw measurements only, as "@@JSON {...}" lines (harness.h);
  * bench/report.py turns them into medians, ratios, targets and tables.
@@ -41,7 +42,9 @@ static const struct {
 	{ "alloc4096", wl_alloc4096 },
 	{ "reset100k", wl_reset100k },
 	{ "steady", wl_steady },
+	{ "reset_trim64m", wl_reset_trim64m },
 	{ "firsttouch64m", wl_firsttouch64m },
+	{ "grow", wl_grow },
 	{ "ioctl", wl_ioctl },
 	{ "share256m", wl_share256m },
 	{ "dmabuf32m", wl_dmabuf32m },
@@ -100,6 +103,10 @@ static void print_info(void)
 	emit_info("meltdown", "%s",
 		  first_line("/sys/devices/system/cpu/vulnerabilities/meltdown"));
 	emit_info("versions", "%s", peers_versions());
+	emit_info("fault_counters", "%s",
+		  own_faults() >= 0 ?
+		  "minflt: getrusage (includes GUP faults); ownflt: perf PERF_COUNT_SW_PAGE_FAULTS (the program's own accesses)" :
+		  "minflt: getrusage; ownflt: unavailable (no perf events)");
 	emit_info("mode", "%s", quick ? "quick" : "full");
 }
 

@@ -132,6 +132,25 @@ int memfd_arena_alloc_slow(struct memfd_arena *a, size_t size, size_t align,
 	return 0;
 }
 
+int memfd_arena_grow_slow(struct memfd_arena *a, void *p, size_t old,
+			  size_t new_size)
+{
+	uintptr_t e = (uintptr_t)p + ((old + 7) & ~(size_t)7);
+	size_t add = new_size - old;
+
+	if (new_size < old || e != a->cur)
+		return -EINVAL;
+	if (add > a->max_size - a->requested)
+		return -ENOSPC;
+	if (((new_size + 7) & ~(size_t)7) - ((old + 7) & ~(size_t)7) >
+	    a->map_end - e)
+		return -ENOSPC;
+	a->cur = (uintptr_t)p + ((new_size + 7) & ~(size_t)7);
+	a->requested += add;
+	set_limit(a);
+	return 0;
+}
+
 int memfd_arena_map_fd(int fd, void **basep, size_t *lenp)
 {
 	struct stat st;

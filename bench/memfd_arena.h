@@ -65,6 +65,9 @@ int memfd_arena_map_fd(int fd, void **basep, size_t *lenp);
 
 int memfd_arena_alloc_slow(struct memfd_arena *a, size_t size, size_t align,
 			   void **ptr);
+/* Extend the last allocation @p from @old to @new bytes in place (0) */
+int memfd_arena_grow_slow(struct memfd_arena *a, void *p, size_t old,
+			  size_t new_size);
 
 static inline int memfd_arena_alloc(struct memfd_arena *a, size_t size,
 				    void **ptr)
@@ -94,6 +97,25 @@ static inline int memfd_arena_alloc_aligned(struct memfd_arena *a,
 		return 0;
 	}
 	return memfd_arena_alloc_slow(a, size, align, ptr);
+}
+
+/*
+ * Grow the most recent allocation @p of @old bytes to @new_size in place;
+ * -ENOSPC (nothing changed) if it is not the last one or there is no room.
+ */
+static inline int memfd_arena_grow(struct memfd_arena *a, void *p, size_t old,
+				   size_t new_size)
+{
+	uintptr_t e = (uintptr_t)p + ((old + 7) & ~(size_t)7);
+	size_t add = new_size - old;
+
+	if (__builtin_expect(e == a->cur && new_size >= old &&
+			     add <= a->end - e, 1)) {
+		a->cur = (uintptr_t)p + ((new_size + 7) & ~(size_t)7);
+		a->requested += add;
+		return 0;
+	}
+	return memfd_arena_grow_slow(a, p, old, new_size);
 }
 
 #endif /* BENCH_MEMFD_ARENA_H */

@@ -42,7 +42,7 @@ static void check_malloc_is_glibc(void)
 /*
  * Every allocator keeps the memory it got across releases, as wsheap does
  * with a trim size that covers a run: glibc does not trim its heap
- * (M_TRIM_THRESHOLD), mimalloc does not decommit, jemalloc arenas do not
+ * (M_TRIM_THRESHOLD) nor mmap blocks up to 32 MiB, mimalloc does not decommit, jemalloc arenas do not
  * decay (impl_jemalloc.c); APR and talloc pools keep theirs anyway.
  * Otherwise the figures would mostly measure page faults, which in TCG
  * cost tens of microseconds (firsttouch64m measures those on purpose).
@@ -51,6 +51,13 @@ void peers_init(void)
 {
 	check_malloc_is_glibc();
 	CHECK(mallopt(M_TRIM_THRESHOLD, 1 << 30), "mallopt");
+	/*
+	 * Setting the trim threshold also fixes the mmap threshold at 128 KiB:
+	 * raise it to glibc's largest, so that blocks up to 32 MiB (obstack's
+	 * and realloc's growing buffers) stay in the heap too, not fresh
+	 * mmaps faulted in on every run.
+	 */
+	CHECK(mallopt(M_MMAP_THRESHOLD, 32 << 20), "mallopt");
 	mi_option_disable(mi_option_allow_decommit);
 	CHECK(apr_initialize() == APR_SUCCESS, "apr_initialize");
 }

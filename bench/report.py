@@ -27,8 +27,8 @@ END = "<!-- report.py end -->"
 
 # Workloads in the chart (ratios to wsheap), in this order.
 ORDER = ["alloc16", "alloc64", "alloc256", "alloc4096", "reset100k",
-         "steady", "firsttouch64m", "ioctl", "share256m", "dmabuf32m",
-         "kalloc64"]
+         "steady", "reset_trim64m", "firsttouch64m", "grow", "ioctl",
+         "share256m", "dmabuf32m", "kalloc64"]
 
 
 def parse(path):

@@ -14,6 +14,9 @@
 #                      wsheap_ioctl) with function_graph to DEPTH during the
 #                      run; the trace is in OUT/results.log (use it with
 #                      BENCH_ONLY and BENCH_QUICK: tracing slows everything)
+#   BENCH_PERF=1       profile: run the program under perf record (cpu-clock,
+#                      call graphs) in the guest and print perf report's
+#                      summary into OUT/results.log (use with BENCH_ONLY)
 #   WSHEAP_BENCH_OUT   output directory (default build/bench)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +32,7 @@ args=""
 [ -n "${BENCH_QUICK:-}" ] && args="-q"
 [ -n "${BENCH_ONLY:-}" ] && args="$args -o $BENCH_ONLY"
 # A partial or quick run must not replace the published results.
-if [ -n "$args" ] || [ -n "${BENCH_TRACE:-}" ]; then
+if [ -n "$args" ] || [ -n "${BENCH_TRACE:-}" ] || [ -n "${BENCH_PERF:-}" ]; then
 	dest="$out"
 else
 	dest="$top/bench"
@@ -39,6 +42,7 @@ fi
 eval "$("$here/deps.sh")"
 PEERS="libmimalloc-dev libjemalloc-dev libtalloc-dev libapr1-dev pkg-config
 gnuplot-nox file xz-utils"
+[ -n "${BENCH_PERF:-}" ] && PEERS="$PEERS linux-perf"
 need=""
 for p in $PEERS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -73,6 +77,9 @@ extra=()
 if [ -n "${BENCH_TRACE:-}" ]; then
 	echo "$BENCH_TRACE" >"$out/trace"
 	extra+=("$out/trace:/bench/trace")
+fi
+if [ -n "${BENCH_PERF:-}" ]; then
+	extra+=("$(command -v perf):/bin/perf")
 fi
 # The memfd peer's dma-buf row needs udmabuf: built in (6.12), or a module
 # of the same linux-image package, or absent (the row is then skipped).
@@ -126,5 +133,6 @@ python3 bench/report.py --log "$out/results.log" --json "$dest/results.json" \
 gnuplot -e "datafile='$out/chart.dat'; outfile='$dest/chart.png'" \
 	bench/chart.gp
 cat "$out/table.txt"
+[ -n "${BENCH_PERF:-}" ] && log "profile: $out/results.log (perf report)"
 log "results: $dest/results.json, chart: $dest/chart.png"
 log "make bench took $(( $(date +%s) - start )) s"

@@ -257,6 +257,13 @@ void wl_reset_trim64m(void)
 		snprintf(r->note, sizeof(r->note),
 			 "ns per release (timed alone) after 64 MiB in 64 KiB pieces were written; keeps 1 MiB, gives the rest back");
 	}
+	/* the guest's THP backs bump with 2 MiB pages: also with 4 KiB ones */
+	c.flags = CFG_GIVE_BACK | CFG_NOHUGE;
+	r = add(&s, &impl_bump, "anon_4k", &c, impl_bump.trim, true);
+	r->extra_name = "kept_bytes";
+	snprintf(r->note, sizeof(r->note),
+		 "as bump, on 4 KiB pages (MADV_NOHUGEPAGE), as wsheap's and the memfd's are");
+	c.flags = CFG_GIVE_BACK;
 	c.trim = 0;
 	r = add(&s, &impl_wsheap, "wsheap_trim0", &c, impl_wsheap.trim, true);
 	r->extra_name = "kept_bytes";
@@ -345,7 +352,7 @@ void wl_grow(void)
 			 "a new buffer of twice the size and a copy when full (no growing call today)" :
 			 order[i] == &impl_obstack ? "obstack_grow(), obstack_finish()" :
 			 order[i] == &impl_malloc ? "realloc() to twice the size when full" :
-			 "the last allocation grows in place (a copy only when the span ends)");
+			 "the last allocation grows in place to twice the size when full (a copy only when that fails)");
 	}
 	measure("grow", UNIT_NS_PER_OP, 1, runs_for(7), n, s.rows, s.count);
 	close_all(&s);

@@ -79,16 +79,20 @@ static inline void heap_trim(struct heap *h)
 	h->cur = h->base;
 }
 
-/* The last allocation grows in place: the builder's buffer is always last. */
+/*
+ * The last allocation grows in place (the builder's buffer is always the
+ * last), to twice what is needed, so that appends between two growths are
+ * plain stores, as with realloc(); a copy only when the span ends.
+ */
 static inline char *heap_resize(struct heap *h, char *buf, size_t len,
 				size_t *size, size_t need)
 {
 	char *nb;
 
 	if (buf && (uintptr_t)buf + ((*size + 7) & ~(size_t)7) == h->cur &&
-	    need - *size <= h->end - h->cur) {
-		h->cur = (uintptr_t)buf + ((need + 7) & ~(size_t)7);
-		*size = need;
+	    2 * need - *size <= h->end - h->cur) {
+		h->cur = (uintptr_t)buf + ((2 * need + 7) & ~(size_t)7);
+		*size = 2 * need;
 		return buf;
 	}
 	nb = heap_alloc(h, 2 * need);

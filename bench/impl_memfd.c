@@ -61,14 +61,17 @@ static inline void heap_trim(struct heap *h)
 	heap_release(h);
 }
 
-/* The arena grows its last allocation in place. */
+/*
+ * The arena grows its last allocation in place, to twice what is needed
+ * (appends between two growths are plain stores, as with realloc()).
+ */
 static inline char *heap_resize(struct heap *h, char *buf, size_t len,
 				size_t *size, size_t need)
 {
 	char *nb;
 
-	if (buf && !memfd_arena_grow(&h->a, buf, *size, need)) {
-		*size = need;
+	if (buf && !memfd_arena_grow(&h->a, buf, *size, 2 * need)) {
+		*size = 2 * need;
 		return buf;
 	}
 	nb = heap_alloc(&h->a, 2 * need);

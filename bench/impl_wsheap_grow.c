@@ -12,8 +12,8 @@
 static inline char *heap_resize(struct heap *h, char *buf, size_t len,
 				size_t *size, size_t need)
 {
-	if (buf && !wsheap_grow(h->ws, buf, need)) {
-		*size = need;
+	if (buf && !wsheap_grow(h->ws, buf, 2 * need)) {
+		*size = 2 * need;
 		return buf;
 	}
 	return heap_resize_copy(h, buf, len, size, need);

@@ -17,6 +17,22 @@
 #include "harness.h"
 
 bool quick;
+const char *only_rows;
+
+bool in_list(const char *list, const char *name)
+{
+	const char *p = list;
+	size_t len = strlen(name);
+
+	if (!list)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == list || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+		p += len;
+	}
+	return false;
+}
 
 void die(const char *fmt, ...)
 {
@@ -258,11 +274,15 @@ void measure(const char *workload, const char *unit, int warm, int runs,
 	CHECK(runs >= 1 && runs <= MAX_RUNS, "bad run count %d", runs);
 	for (i = 0; i < warm; i++)
 		for (j = 0; j < count; j++)
-			rows[j].rep(rows[j].arg, &scratch);
+			if (in_list(only_rows, rows[j].impl))
+				rows[j].rep(rows[j].arg, &scratch);
 	for (i = 0; i < runs; i++)
 		for (j = 0; j < count; j++)
-			rows[j].rep(rows[j].arg, &rows[j].s[i]);
+			if (in_list(only_rows, rows[j].impl))
+				rows[j].rep(rows[j].arg, &rows[j].s[i]);
 	for (j = 0; j < count; j++) {
+		if (!in_list(only_rows, rows[j].impl))
+			continue;
 		emit_samples(workload, unit, n, runs, &rows[j]);
 		progress(workload, unit, n, runs, &rows[j]);
 	}

@@ -127,8 +127,11 @@ void emit_skip(const char *workload, const char *impl, const char *why);
 void emit_info(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Options of the run. */
+/* Options of the run: quick mode; the rows to run (NULL: all). */
 extern bool quick;
+extern const char *only_rows;
+/* Is @name in the comma-separated @list (a NULL list has everything)? */
+bool in_list(const char *list, const char *name);
 /* The smaller count in quick mode. */
 #define QN(full, q)	(quick ? (q) : (full))
 /* Measured rounds of a workload. */

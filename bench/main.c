@@ -13,9 +13,10 @@
  * bench/report.py turns them into medians, ratios, targets and tables.
  * The exit status is 0 unless something could not be measured at all.
  *
- *   wsheap_bench [-q] [-o WORKLOAD,...]
+ *   wsheap_bench [-q] [-o WORKLOAD,...] [-r ROW,...]
  *     -q   quick: fewer runs and smaller counts (a smoke test, not a result)
  *     -o   only these workloads
+ *     -r   only these rows (implementations) of them: for profiles
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -110,22 +111,6 @@ static void print_info(void)
 	emit_info("mode", "%s", quick ? "quick" : "full");
 }
 
-/* Is @name in the comma-separated list @only (NULL: everything)? */
-static bool wanted(const char *only, const char *name)
-{
-	const char *p = only;
-	size_t len = strlen(name);
-
-	if (!only)
-		return true;
-	while ((p = strstr(p, name))) {
-		if ((p == only || p[-1] == ',') && (p[len] == ',' || !p[len]))
-			return true;
-		p += len;
-	}
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -134,7 +119,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "qo:")) != -1) {
+	while ((opt = getopt(argc, argv, "qo:r:")) != -1) {
 		switch (opt) {
 		case 'q':
 			quick = true;
@@ -142,8 +127,11 @@ int main(int argc, char **argv)
 		case 'o':
 			only = optarg;
 			break;
+		case 'r':
+			only_rows = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-q] [-o WORKLOAD,...]\n",
+			fprintf(stderr, "usage: %s [-q] [-o WORKLOAD,...] [-r ROW,...]\n",
 				argv[0]);
 			return 2;
 		}
@@ -155,7 +143,7 @@ int main(int argc, char **argv)
 	      strerror(-ret));
 	print_info();
 	for (i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
-		if (!wanted(only, workloads[i].name))
+		if (!in_list(only, workloads[i].name))
 			continue;
 		t = now_ns();
 		workloads[i].run();

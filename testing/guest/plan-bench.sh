@@ -6,8 +6,8 @@
 #   /bench/trace present (BENCH_TRACE="FUNCTION DEPTH"): the kernel's
 #	function_graph tracer times FUNCTION's calls
 #   /bin/perf present (BENCH_PERF=1): perf record samples the program
-#	(cpu-clock, user and kernel, call graphs) and perf report's summary
-#	follows the results
+#	(cpu-clock, user and kernel, call graphs); a flat profile (self time)
+#	and an inclusive one (with callees) follow the results
 . /lib.sh
 echo "wsheap bench guest: $(uname -sr)"
 step insmod:wsheap insmod /modules/wsheap.ko
@@ -34,8 +34,8 @@ if [ -x /bin/perf ]; then
 	begin perf
 	perf report -i /tmp/perf.data --stdio --no-children \
 		--sort dso,sym --percent-limit 0.3 -g none 2>&1 | head -n 200
-	perf report -i /tmp/perf.data --stdio --no-children --sort sym \
-		--percent-limit 3 -g graph,2,caller 2>&1 | head -n 400
+	perf report -i /tmp/perf.data --stdio --children --sort sym \
+		--percent-limit 1 -g none 2>&1 | head -n 200
 	end perf 0
 else
 	# shellcheck disable=SC2086 # the arguments are words

@@ -4,12 +4,14 @@
 # benchmark module, run bench/wsheap_bench (wsheap against the memfd arena,
 # a bare bump pointer, glibc malloc, obstack, mimalloc, jemalloc, talloc and
 # APR, and more) and turn its raw output (bench/report.py) into
-# bench/results.json, bench/chart.png and a table on stdout.
+# bench/results.json, bench/chart.png, the tables of bench/RESULTS.md and a
+# table on stdout.
 #
 # Environment:
 #   BENCH_QUICK=1      fewer runs and smaller counts (a smoke test); results
 #                      go to the output directory only, not to bench/
 #   BENCH_ONLY=a,b     only these workloads (also keeps bench/ untouched)
+#   BENCH_ROWS=x,y     only these rows (implementations) of them (likewise)
 #   BENCH_TRACE="FUNCTION DEPTH"  profile: trace the kernel FUNCTION (e.g.
 #                      wsheap_ioctl) with function_graph to DEPTH during the
 #                      run; the trace is in OUT/results.log (use it with
@@ -31,6 +33,7 @@ mkdir -p "$out"
 args=""
 [ -n "${BENCH_QUICK:-}" ] && args="-q"
 [ -n "${BENCH_ONLY:-}" ] && args="$args -o $BENCH_ONLY"
+[ -n "${BENCH_ROWS:-}" ] && args="$args -r $BENCH_ROWS"
 # A partial or quick run must not replace the published results.
 if [ -n "$args" ] || [ -n "${BENCH_TRACE:-}" ] || [ -n "${BENCH_PERF:-}" ]; then
 	dest="$out"
@@ -120,18 +123,24 @@ qemu=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')
 emulation="QEMU $qemu, TCG (no KVM), guest -cpu max -smp 2 -m 2G"
 source=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
 
+update=()
+[ "$dest" = "$top/bench" ] && update=(--update "$top/bench/RESULTS.md")
 python3 bench/report.py --log "$out/results.log" --json "$dest/results.json" \
 	--chart-data "$out/chart.dat" --table "$out/table.txt" \
 	--machine "$machine" --emulation "$emulation" --source "$source" \
 	--host-load "$host_load" --markdown "$out/table.md" \
-	--duration "$(( $(date +%s) - start )) s (guest $guest_s s)" || {
+	--duration "$(( $(date +%s) - start )) s (guest $guest_s s)" \
+	${update[@]+"${update[@]}"} || {
 	log "the benchmark did not finish; the guest's output:"
 	tail -n 60 "$out/results.log" >&2
 	tail -n 30 "$out/console.log" >&2
 	exit 1
 }
-gnuplot -e "datafile='$out/chart.dat'; outfile='$dest/chart.png'" \
-	bench/chart.gp
+# A run of some rows may have no wsheap row to draw ratios to.
+if grep -qv '^#' "$out/chart.dat"; then
+	gnuplot -e "datafile='$out/chart.dat'; outfile='$dest/chart.png'" \
+		bench/chart.gp
+fi
 cat "$out/table.txt"
 [ -n "${BENCH_PERF:-}" ] && log "profile: $out/results.log (perf report)"
 log "results: $dest/results.json, chart: $dest/chart.png"

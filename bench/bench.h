@@ -26,8 +26,10 @@ extern uint32_t msg_sizes[MSG_ALLOCS];
 extern size_t msg_bytes;
 void make_msg_sizes(void);
 
-/* diag.c: where wsheap's steady message spends its time */
+/* diag.c: where wsheap's steady message spends its time; the parts of a
+ * fast path */
 void steady_breakdown(size_t rounds);
+void wl_fastpath64(void);
 
 /* wl_kernel.c: the ioctl path and in-kernel allocation */
 void wl_ioctl(void);

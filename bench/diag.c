@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Diagnostics: where a wsheap steady message spends its time.  The reset,
+ * Diagnostics.  Where a wsheap steady message spends its time.  The reset,
  * the first allocation of a generation and the other 199 allocations are
  * timed apart, message by message; and obstack's message with and without
  * two no-op ioctls, which shows what two system calls cost the code around
@@ -8,8 +8,11 @@
  */
 #include <fcntl.h>
 #include <obstack.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -103,4 +106,96 @@ void steady_breakdown(size_t rounds)
 	free(t_rest);
 	free(t_ob);
 	free(t_ob2);
+}
+
+/*
+ * fastpath64: what each part of an inline fast path costs here.  Three
+ * bump loops over the same 64 MiB, 10^6 allocations of 64 B each written,
+ * with a cursor in memory that an opaque slow path could change (as in
+ * every allocator with an out-of-line slow path; the bump row keeps its
+ * cursor in a register):
+ *   room                    the room check and the bump (the memfd and
+ *                           bump rows' inline path)
+ *   room+requested          and the requested bookkeeping (memfd's)
+ *   room+requested+gen      and a generation check through a pointer, as
+ *                           libwsheap's wsheap_alloc() does
+ * The struct has wsheap's public layout.
+ */
+struct fast {
+	uintptr_t cur;
+	uintptr_t end;
+	uint64_t requested;
+	uint64_t max_size;
+	const uint64_t *gen_ptr;
+	uint64_t gen;
+	uintptr_t base;
+};
+
+#define FAST_BYTES	(64 * MiB)
+
+static __attribute__((noipa)) void *fast_slow(struct fast *f, size_t size)
+{
+	die("fastpath64: %zu bytes do not fit at %#lx", size,
+	    (unsigned long)f->cur);
+}
+
+#define FAST_LOOP(name, COND, BOOK)					\
+static void name(void *arg, struct sample *s)				\
+{									\
+	struct fast *f = arg;						\
+	const size_t n = QN(1000000, 100000), size = 64;		\
+	uintptr_t p;							\
+	size_t i;							\
+									\
+	sample_start(s);						\
+	for (i = 0; i < n; i++) {					\
+		p = f->cur;						\
+		if (__builtin_expect(size <= f->end - p && (COND), 1)) { \
+			f->cur = p + ((size + 7) & ~(size_t)7);		\
+			BOOK;						\
+			TOUCH(p, i);					\
+		} else {						\
+			TOUCH(fast_slow(f, size), i);			\
+		}							\
+	}								\
+	f->cur = f->base;						\
+	f->requested = 0;						\
+	sample_stop(s);							\
+}
+
+FAST_LOOP(fast_room, 1, (void)0)
+FAST_LOOP(fast_req, 1, f->requested += size)
+FAST_LOOP(fast_gen, *f->gen_ptr == f->gen, f->requested += size)
+
+void wl_fastpath64(void)
+{
+	static struct fast f[3];
+	static const char *const names[3] = {
+		"room", "room+requested", "room+requested+gen",
+	};
+	static rep_fn *const reps[3] = { fast_room, fast_req, fast_gen };
+	struct row rows[3];
+	char *mem;
+	int k;
+
+	fprintf(stderr, "fastpath64: the parts of an inline fast path\n");
+	mem = mmap(NULL, 3 * FAST_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(mem != MAP_FAILED, "mmap");
+	memset(rows, 0, sizeof(rows));
+	for (k = 0; k < 3; k++) {
+		f[k].base = f[k].cur = (uintptr_t)mem + (size_t)k * FAST_BYTES;
+		f[k].end = f[k].base + FAST_BYTES;
+		f[k].max_size = UINT64_MAX;
+		f[k].gen_ptr = &f[k].gen;
+		rows[k].impl = names[k];
+		rows[k].rep = reps[k];
+		rows[k].arg = &f[k];
+		snprintf(rows[k].note, sizeof(rows[k].note),
+			 "ns per 64 B allocation, each written: %s (cursor in memory, opaque slow path)",
+			 names[k]);
+	}
+	measure("fastpath64", UNIT_NS_PER_OP, 2, runs_for(7),
+		QN(1000000, 100000), rows, 3);
+	munmap(mem, 3 * FAST_BYTES);
 }

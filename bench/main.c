@@ -39,6 +39,7 @@ static const struct {
 } workloads[] = {
 	{ "alloc16", wl_alloc16 },
 	{ "alloc64", wl_alloc64 },
+	{ "fastpath64", wl_fastpath64 },
 	{ "alloc256", wl_alloc256 },
 	{ "alloc4096", wl_alloc4096 },
 	{ "reset100k", wl_reset100k },

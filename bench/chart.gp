@@ -9,7 +9,7 @@ set terminal pngcairo size 1800,900 font "sans,11" noenhanced
 set output outfile
 set title "wsheap vs. peers: how many times faster wsheap is (median of runs; > 1 = wsheap faster)\nQEMU TCG guest, Debian stock 6.12 kernel" font "sans,13"
 set logscale y 10
-set yrange [0.1:*]
+set yrange [0.01:*]
 set ylabel "ratio (log scale)"
 set grid ytics
 set key off

@@ -68,7 +68,10 @@ def summarize(r):
         "note": r.get("note", ""),
     }
     if "extra" in r:
-        row[r["extra_name"]] = median(r["extra"])
+        # -1: not measured in that run (e.g. no perf events in the guest)
+        extra = [x for x in r["extra"] if x >= 0 or
+                 r["extra_name"] != "store_faults"]
+        row[r["extra_name"]] = median(extra)
         row["extra_name"] = r["extra_name"]
     return row
 

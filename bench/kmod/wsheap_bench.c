@@ -21,10 +21,29 @@
 
 MODULE_IMPORT_NS(WSHEAP_NS);
 
+/*
+ * The in-kernel API of the page-cache kernel (ABI 2) returns a struct
+ * wsheap_block; Kbuild defines WSHEAP_KAPI_BLOCK when wsheap_kernel.h
+ * has it, so the module builds against either kernel.
+ */
+static inline int bench_alloc_one(struct wsheap_heap *heap, u32 size,
+				  u64 *off)
+{
+#ifdef WSHEAP_KAPI_BLOCK
+	struct wsheap_block blk;
+	int ret = wsheap_alloc(heap, size, 0, &blk);
+
+	*off = blk.offset;
+	return ret;
+#else
+	return wsheap_alloc(heap, size, 0, off);
+#endif
+}
+
 static int bench_wsheap(struct wsheap_bench_run *run)
 {
 	struct wsheap_heap *heap;
-	u64 t0, t1, off, sum = 0;
+	u64 t0, t1, off = 0, sum = 0;
 	u32 i;
 	int ret = 0;
 
@@ -33,7 +52,7 @@ static int bench_wsheap(struct wsheap_bench_run *run)
 		return PTR_ERR(heap);
 	t0 = ktime_get_ns();
 	for (i = 0; i < run->iters; i++) {
-		ret = wsheap_alloc(heap, run->size, 0, &off);
+		ret = bench_alloc_one(heap, run->size, &off);
 		if (ret)
 			break;
 		sum += off;

@@ -109,16 +109,19 @@ void steady_breakdown(size_t rounds)
 }
 
 /*
- * fastpath64: what each part of an inline fast path costs here.  Three
- * bump loops over the same 64 MiB, 10^6 allocations of 64 B each written,
- * with a cursor in memory that an opaque slow path could change (as in
- * every allocator with an out-of-line slow path; the bump row keeps its
- * cursor in a register):
- *   room                    the room check and the bump (the memfd and
- *                           bump rows' inline path)
+ * fastpath64: what each part of an inline fast path costs here.  Bump
+ * loops of 10^6 allocations of 64 B, each written, with a cursor in memory
+ * that an opaque slow path could change (as in every allocator with an
+ * out-of-line slow path), over 64 MiB of anonymous memory on 4 KiB pages,
+ * as wsheap's and the memfd arena's are:
+ *   room                    the room check and the bump (the bump row's
+ *                           inline path)
  *   room+requested          and the requested bookkeeping (memfd's)
  *   room+requested+gen      and a generation check through a pointer, as
  *                           libwsheap's wsheap_alloc() does
+ *   room_thp                the room loop over memory on 2 MiB pages (THP),
+ *                           as the bump row's is: under TCG each new 4 KiB
+ *                           page the loop reaches costs a software TLB fill
  * The struct has wsheap's public layout.
  */
 struct fast {
@@ -167,23 +170,31 @@ FAST_LOOP(fast_room, 1, (void)0)
 FAST_LOOP(fast_req, 1, f->requested += size)
 FAST_LOOP(fast_gen, *f->gen_ptr == f->gen, f->requested += size)
 
+#define FAST_ROWS	4
+
 void wl_fastpath64(void)
 {
-	static struct fast f[3];
-	static const char *const names[3] = {
-		"room", "room+requested", "room+requested+gen",
+	static struct fast f[FAST_ROWS];
+	static const char *const names[FAST_ROWS] = {
+		"room", "room+requested", "room+requested+gen", "room_thp",
 	};
-	static rep_fn *const reps[3] = { fast_room, fast_req, fast_gen };
-	struct row rows[3];
-	char *mem;
+	static rep_fn *const reps[FAST_ROWS] = {
+		fast_room, fast_req, fast_gen, fast_room,
+	};
+	struct row rows[FAST_ROWS];
+	char *map, *mem;
 	int k;
 
 	fprintf(stderr, "fastpath64: the parts of an inline fast path\n");
-	mem = mmap(NULL, 3 * FAST_BYTES, PROT_READ | PROT_WRITE,
+	/* 2 MiB aligned, so that the last row's 64 MiB can be THP */
+	map = mmap(NULL, (FAST_ROWS + 1) * FAST_BYTES, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(mem != MAP_FAILED, "mmap");
+	CHECK(map != MAP_FAILED, "mmap");
+	mem = (char *)(((uintptr_t)map + 2 * MiB - 1) & ~(uintptr_t)(2 * MiB - 1));
+	CHECK(!madvise(mem, (FAST_ROWS - 1) * FAST_BYTES, MADV_NOHUGEPAGE),
+	      "madvise");
 	memset(rows, 0, sizeof(rows));
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < FAST_ROWS; k++) {
 		f[k].base = f[k].cur = (uintptr_t)mem + (size_t)k * FAST_BYTES;
 		f[k].end = f[k].base + FAST_BYTES;
 		f[k].max_size = UINT64_MAX;
@@ -192,10 +203,10 @@ void wl_fastpath64(void)
 		rows[k].rep = reps[k];
 		rows[k].arg = &f[k];
 		snprintf(rows[k].note, sizeof(rows[k].note),
-			 "ns per 64 B allocation, each written: %s (cursor in memory, opaque slow path)",
-			 names[k]);
+			 "ns per 64 B allocation, each written: %s (cursor in memory, opaque slow path; %s pages)",
+			 names[k], k < FAST_ROWS - 1 ? "4 KiB" : "2 MiB");
 	}
 	measure("fastpath64", UNIT_NS_PER_OP, 2, runs_for(7),
-		QN(1000000, 100000), rows, 3);
-	munmap(mem, 3 * FAST_BYTES);
+		QN(1000000, 100000), rows, FAST_ROWS);
+	munmap(map, (FAST_ROWS + 1) * FAST_BYTES);
 }

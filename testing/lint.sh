@@ -37,6 +37,9 @@ if grep -E "(warning|error):" "$out/sparse.log"; then
 	status=1
 fi
 
+log "call graph of the kernel files"
+"$here/callgraph.sh" "$out" || status=1
+
 log "user space with -Wall -Wextra -Werror"
 "$here/build-user.sh" >"$out/user.log" 2>&1 || { cat "$out/user.log"; status=1; }
 

@@ -114,7 +114,8 @@ for attempt in 1 2; do
 	grep -q '^wsheap bench guest:' "$out/results.log" && break
 	cp "$out/console.log" "$out/console-boot$attempt.log"
 	log "the guest died before the plan ran (attempt $attempt):"
-	grep -m1 -E 'Oops|BUG|panic' "$out/console.log" >&2 || true
+	grep -m1 -E 'Oops|BUG:|Kernel panic' "$out/console.log" >&2 ||
+		tail -n 1 "$out/console.log" >&2
 done
 guest_s=$(( $(date +%s) - t0 ))
 log "guest ran $guest_s s"

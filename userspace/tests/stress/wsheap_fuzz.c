@@ -1211,6 +1211,17 @@ static void op_reset(struct thr *t)
 			p->ghosts[p->nghost++] = p->recs[i];
 	p->nrec = 0;
 	p->gen = gen;
+	/*
+	 * A POPULATE heap whose reset gave kept pages to a dma-buf adds fresh
+	 * ones; where it cannot (injected faults), it keeps less.
+	 */
+	if (fresh && opt.faults && (p->flags & WSHEAP_CREATE_POPULATE)) {
+		struct wsheap_info in;
+
+		if (!wsh_info(ctxfd(t, h->ctxk), h->h, &in) &&
+		    in.committed < keep && !(in.committed % ps))
+			keep = in.committed;
+	}
 	p->committed = keep;
 	p->cursor = p->req = 0;
 	if (p->ghost_zero)

@@ -9,11 +9,6 @@
 
 #include "../abi/wsheap_test_util.h"	/* includes kselftest_harness.h */
 
-/* Not in wsheap_ioctl.h yet: physically contiguous backing (issue 13). */
-#ifndef WSHEAP_CREATE_CONTIG
-#define WSHEAP_CREATE_CONTIG	(1U << 2)
-#endif
-
 /**
  * struct wsh_dmabuf_heap - a heap, its mapping and a dma-buf of it
  * @fd: the context (/dev/wsheap)

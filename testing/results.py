@@ -110,9 +110,18 @@ def ktap_cases(lines, kunit_py):
     return cases
 
 
+def step_seconds(text):
+    """(seconds, name) of each step whose END line says how long it took."""
+    found = re.findall(r"^### END (\S+) rc=\d+ s=(\d+)", text, re.M)
+    return sorted(((int(s), n) for n, s in found), reverse=True)
+
+
 def boot(label, outdir, kunit_py):
     results = open(f"{outdir}/results.log", errors="replace").read()
     console = open(f"{outdir}/console.log", errors="replace").read()
+    with open(f"{outdir}/steps.txt", "w") as f:
+        for seconds, name in step_seconds(results):
+            f.write(f"{seconds:6d} s  {name}\n")
     cases = []
     for name, rc, lines in sections(results):
         if rc is None:

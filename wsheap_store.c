@@ -336,7 +336,11 @@ static void wsheap_orphans_free(struct list_head *list)
 	}
 }
 
-/* Free the orphans no pin holds any more (only our reference is left). */
+/*
+ * Let go of the orphans no pin holds any more.  Other references to them
+ * are transient (a CPU's LRU batch, a lookup in flight): the page is freed
+ * when those go.
+ */
 static void wsheap_orphans_reap(struct work_struct *work)
 {
 	struct wsheap_orphan *o, *tmp;
@@ -345,7 +349,7 @@ static void wsheap_orphans_reap(struct work_struct *work)
 
 	spin_lock(&wsheap_orphans_lock);
 	list_for_each_entry_safe(o, tmp, &wsheap_orphans, node) {
-		if (folio_ref_count(o->folio) != 1)
+		if (folio_maybe_dma_pinned(o->folio))
 			continue;
 		if (o->heap)
 			atomic_long_dec(&o->heap->held);

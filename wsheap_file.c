@@ -157,6 +157,8 @@ struct wsheap_heap *wsheap_file_create_heap(struct wsheap_context *owner,
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
 	inode->i_size = WSHEAP_SPAN;
+	/* Nothing reads a heap's times: write faults need not update them. */
+	inode->i_flags |= S_NOCMTIME;
 	wsheap_store_setup(inode->i_mapping);
 	heap = wsheap_heap_create(owner, inode->i_mapping, max_size,
 				  trim_size, flags);

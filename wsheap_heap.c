@@ -143,35 +143,96 @@ int wsheap_heap_check(struct wsheap_heap *heap, u64 generation, u64 offset,
 		return -ENOENT;
 	if (generation != heap->generation)
 		return -ESTALE;
-	if (check_add_overflow(offset, len, &end) || end > heap->cursor)
+	if (check_add_overflow(offset, len, &end) ||
+	    end > wsheap_heap_cursor(heap))
 		return -EINVAL;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check);
 
+/* Set the bump state under @heap->lock, against lock-free allocations. */
+static void wsheap_bump_set(struct wsheap_heap *heap, struct wsheap_pair new)
+{
+	struct wsheap_pair v = heap->bump;
+
+	lockdep_assert_held(&heap->lock);
+	if (!wsheap_have_cmpxchg_pair()) {
+		heap->bump = new;
+		return;
+	}
+	while (!wsheap_cmpxchg_pair(&heap->bump, &v, new))
+		;
+}
+
+/*
+ * Place a block in the bump state @v: -ENOSPC over quota, -EOVERFLOW,
+ * -EFBIG beyond the data area.  @align is a valid power of two.
+ */
+static int wsheap_bump_place(struct wsheap_heap *heap, struct wsheap_pair v,
+			     u64 size, u64 align, u64 *start, u64 *end)
+{
+	/* requested <= max_size always holds, so this cannot wrap. */
+	if (size > heap->max_size - wsheap_bump_requested(v))
+		return -ENOSPC;
+	if (check_add_overflow(wsheap_bump_cursor(v), align - 1, start))
+		return -EOVERFLOW;
+	*start &= ~(align - 1);
+	if (check_add_overflow(*start, size, end))
+		return -EOVERFLOW;
+	if (*end > WSHEAP_STATUS_OFFSET)
+		return -EFBIG;
+	return 0;
+}
+
+/*
+ * The lock-free path: a block that fits in the committed pages is placed
+ * with one cmpxchg of {cursor, requested, generation}.  A reset changes
+ * that word last (under the lock), so a racing placement either lands in
+ * the generation that ends or fails and retries in the new one; a destroy
+ * sets dead.  Committing pages needs the lock.
+ * Return: true if it placed the block.
+ */
+static bool wsheap_heap_alloc_fast(struct wsheap_heap *heap, u64 size,
+				   u64 align, u64 *offset, u64 *generation)
+{
+	struct wsheap_pair v, new;
+	u64 start, end;
+
+	if (!wsheap_have_cmpxchg_pair() || READ_ONCE(heap->dead))
+		return false;
+	v.lo = READ_ONCE(heap->bump.lo);
+	v.hi = READ_ONCE(heap->bump.hi);
+	/* The state before the committed size it is checked against. */
+	smp_rmb();
+	do {
+		if (wsheap_bump_place(heap, v, size, align, &start, &end))
+			return false;
+		/* Pairs with the release that publishes committed pages. */
+		if (end > smp_load_acquire(&heap->committed_pages) << PAGE_SHIFT)
+			return false;
+		new = wsheap_bump_pack(end, wsheap_bump_requested(v) + size,
+				       wsheap_bump_generation(v));
+	} while (!wsheap_cmpxchg_pair(&heap->bump, &v, new));
+	*offset = start;
+	*generation = wsheap_bump_generation(v);
+	return true;
+}
+
 static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
 				    u64 align, u64 *offset, u64 *generation)
 {
+	struct wsheap_pair v;
 	u64 start, end, pages, old;
 	int ret;
 
 	lockdep_assert_held(&heap->lock);
-	if (!align)
-		align = WSHEAP_DEFAULT_ALIGN;
-	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
 	if (heap->dead)
 		return -ENOENT;
-	/* requested <= max_size always holds, so this cannot wrap. */
-	if (size > heap->max_size - heap->requested)
-		return -ENOSPC;
-	if (check_add_overflow(heap->cursor, align - 1, &start))
-		return -EOVERFLOW;
-	start &= ~(align - 1);
-	if (check_add_overflow(start, size, &end))
-		return -EOVERFLOW;
-	if (end > WSHEAP_STATUS_OFFSET)
-		return -EFBIG;
+	v = wsheap_bump_read(heap);
+retry:
+	ret = wsheap_bump_place(heap, v, size, align, &start, &end);
+	if (ret)
+		return ret;
 
 	old = heap->committed_pages;
 	pages = wsheap_trim_pages(end);
@@ -191,8 +252,15 @@ static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
 		smp_store_release(&heap->committed_pages, pages);
 		wsheap_status_write(heap, false);
 	}
-	heap->cursor = end;
-	heap->requested += size;
+	/* Lock-free placements may have moved the cursor meanwhile. */
+	if (wsheap_have_cmpxchg_pair() &&
+	    !wsheap_cmpxchg_pair(&heap->bump, &v,
+				 wsheap_bump_pack(end, wsheap_bump_requested(v) +
+						  size, heap->generation)))
+		goto retry;
+	if (!wsheap_have_cmpxchg_pair())
+		heap->bump = wsheap_bump_pack(end, wsheap_bump_requested(v) +
+					      size, heap->generation);
 	*offset = start;
 	*generation = heap->generation;
 	trace_wsheap_alloc(heap->id, size, align, start,
@@ -221,6 +289,15 @@ int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 {
 	int ret;
 
+	if (!align)
+		align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	if (wsheap_heap_alloc_fast(heap, size, align, offset, generation)) {
+		trace_wsheap_alloc(heap->id, size, align, *offset,
+				   READ_ONCE(heap->committed_pages) << PAGE_SHIFT);
+		return 0;
+	}
 	mutex_lock(&heap->lock);
 	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
 	mutex_unlock(&heap->lock);
@@ -246,6 +323,11 @@ int wsheap_heap_alloc_pinned(struct wsheap_heap *heap, u64 size, u64 align,
 {
 	int ret;
 
+	if (!align)
+		align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	/* Under the lock: no reset may come between the block and its pin. */
 	mutex_lock(&heap->lock);
 	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
 	if (!ret)
@@ -425,8 +507,6 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	keep = min(wsheap_trim_pages(heap->trim_size), old);
 	wsheap_status_begin(heap);
 	heap->generation++;
-	heap->cursor = 0;
-	heap->requested = 0;
 	/* Faults wait on the invalidate lock; fault-around reads this. */
 	WRITE_ONCE(heap->committed_pages, keep);
 	wsheap_status_write(heap, true);
@@ -439,6 +519,12 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 		keep = wsheap_heap_refill(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
+	/*
+	 * The new generation's allocations begin last: until now lock-free
+	 * ones could only place blocks of the old one, which ends here, and
+	 * none lands in a page still being zeroed or given back.
+	 */
+	wsheap_bump_set(heap, wsheap_bump_pack(0, 0, heap->generation));
 	wsheap_limits_uncharge(heap->account, old - keep);
 	trace_wsheap_reset(heap->id, heap->generation, keep << PAGE_SHIFT,
 			   (old - keep) << PAGE_SHIFT);
@@ -475,7 +561,7 @@ void wsheap_heap_kill(struct wsheap_heap *heap)
 		old = heap->committed_pages;
 		trace_wsheap_destroy(heap->id, old << PAGE_SHIFT);
 		wsheap_status_begin(heap);
-		heap->dead = true;
+		WRITE_ONCE(heap->dead, true);
 		WRITE_ONCE(heap->committed_pages, 0);
 		wsheap_status_write(heap, false);
 		wsheap_heap_detach_ranges(heap, 0);
@@ -497,14 +583,17 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_kill);
  */
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info)
 {
+	struct wsheap_pair v;
+
 	mutex_lock(&heap->lock);
+	v = wsheap_bump_read(heap);
 	info->flags = heap->flags;
 	info->max_size = heap->max_size;
 	info->trim_size = heap->trim_size;
-	info->requested = heap->requested;
+	info->requested = wsheap_bump_requested(v);
 	info->committed = heap->committed_pages << PAGE_SHIFT;
 	info->resident = (u64)wsheap_store_resident(heap) << PAGE_SHIFT;
-	info->cursor = heap->cursor;
+	info->cursor = wsheap_bump_cursor(v);
 	info->generation = heap->generation;
 	info->held = (u64)atomic_long_read(&heap->held) << PAGE_SHIFT;
 	info->reclaimed = heap->reclaimed << PAGE_SHIFT;

@@ -139,8 +139,13 @@ static struct folio *wsheap_store_lock_folio(struct wsheap_heap *heap,
  */
 struct folio *wsheap_store_get_folio(struct wsheap_heap *heap, pgoff_t index)
 {
-	struct folio *folio = wsheap_store_lock_folio(heap, index);
+	struct folio *folio;
 
+	/* The caller's locks keep a present folio from going: no folio lock. */
+	folio = filemap_get_folio(heap->mapping, index);
+	if (!IS_ERR_OR_NULL(folio))
+		return folio;
+	folio = wsheap_store_lock_folio(heap, index);
 	if (!IS_ERR(folio))
 		folio_unlock(folio);
 	return folio;

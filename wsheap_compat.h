@@ -188,6 +188,16 @@ static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
 }
 #endif
 
+/*
+ * PTEs mapping an order-0 folio: folio_mapcount() is an inline from 6.9,
+ * an unexported function before, where page_mapcount() serves.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define wsheap_folio_mapcount(folio)	folio_mapcount(folio)
+#else
+#define wsheap_folio_mapcount(folio)	page_mapcount(&(folio)->page)
+#endif
+
 /* struct file's count became a file_ref_t in 6.13. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #define wsheap_file_tryget(file)	file_ref_get(&(file)->f_ref)

@@ -27,41 +27,24 @@
 #define CREATE_TRACE_POINTS
 #include "wsheap_trace.h"
 
-/* Publish the heap's state on its status page (ABI 1 fields). */
+/* The status page (wsheap_store.c) publishes what changes under the lock. */
 static void wsheap_status_write(struct wsheap_heap *heap, bool resetting)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
-		    (resetting ? WSHEAP_STATUS_RESETTING : 0);
-
-	lockdep_assert_held(&heap->lock);
-	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
-	/* ABI 1 readers load flags, then generation, with acquire. */
-	smp_store_release(&st->flags, flags);
-	/* Readers load the generation with acquire, then the rest. */
-	smp_store_release(&st->generation, heap->generation);
+	heap->resetting = resetting;
+	wsheap_store_status_write(heap);
 }
 
-/*
- * The write side of the status page's sequence counter, as
- * write_seqcount_begin()/end() do it: odd while a reset or destroy runs.
- */
+/* The sequence counter: odd while a reset or destroy runs. */
 static void wsheap_status_begin(struct wsheap_heap *heap)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-
-	WRITE_ONCE(st->sequence, ++heap->sequence);
-	/* Odd before any change: pairs with the reader's second load. */
-	smp_wmb();
+	heap->sequence++;
+	wsheap_store_status_sequence(heap);
 }
 
 static void wsheap_status_end(struct wsheap_heap *heap)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-
-	/* Every change before even: pairs with the reader's smp_rmb(). */
-	smp_wmb();
-	WRITE_ONCE(st->sequence, ++heap->sequence);
+	heap->sequence++;
+	wsheap_store_status_sequence(heap);
 }
 
 /**
@@ -72,7 +55,8 @@ static void wsheap_status_end(struct wsheap_heap *heap)
  * @trim_size: bytes a reset keeps committed
  * @flags: WSHEAP_CREATE_* flags, already validated
  *
- * Commits no memory but the status page.  The caller makes the anchor file
+ * Commits no memory: the status page comes with its first mapping.  The
+ * caller makes the anchor file
  * and sets @file.
  *
  * Context: process context; may sleep.
@@ -83,20 +67,12 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 				       u64 max_size, u64 trim_size, u32 flags)
 {
 	struct wsheap_heap *heap;
-	struct folio *status;
 
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL_ACCOUNT);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
 	/* Pages are charged to the creator even when another task faults. */
 	heap->memcg = get_mem_cgroup_from_mm(current->mm);
-	status = wsheap_store_status_folio(mapping, heap->memcg);
-	if (IS_ERR(status)) {
-		mem_cgroup_put(heap->memcg);
-		kfree(heap);
-		return ERR_CAST(status);
-	}
-	heap->status = status;
 	heap->mapping = mapping;
 	mutex_init(&heap->lock);
 	INIT_LIST_HEAD(&heap->exports);
@@ -112,7 +88,6 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 	heap->pid = task_tgid_nr(current);
 	if (wsheap_reclaim_track(heap)) {
 		wsheap_account_put(heap->account);
-		folio_put(heap->status);
 		mem_cgroup_put(heap->memcg);
 		kfree(heap);
 		return ERR_PTR(-ENOMEM);
@@ -512,7 +487,7 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	wsheap_status_write(heap, true);
 	kept_went = wsheap_heap_detach_ranges(heap, keep);
 	wsheap_store_give_back(heap, keep, old);
-	if (wsheap_store_release_pinned(heap, keep))
+	if (wsheap_store_release_held(heap, keep))
 		kept_went = true;
 	if (kept_went && (heap->flags & (WSHEAP_CREATE_POPULATE |
 					 WSHEAP_CREATE_CONTIG)))
@@ -648,7 +623,8 @@ void wsheap_heap_free(struct wsheap_heap *heap)
 	wsheap_store_forget(heap);
 	wsheap_reclaim_untrack(heap);
 	wsheap_registry_del_heap(heap);
-	folio_put(heap->status);
+	if (heap->status)
+		folio_put(heap->status);
 	mem_cgroup_put(heap->memcg);
 	wsheap_account_put(heap->account);
 	mutex_destroy(&heap->lock);

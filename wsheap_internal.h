@@ -159,7 +159,9 @@ struct wsheap_range {
  * @dead: destroyed; every access fails
  * @users: handles, exported descriptors and kernel users
  * @pins: kernel pins (wsheap_pin(), vmaps); a reset fails with -EBUSY
- * @status: the status page, a folio of @mapping at WSHEAP_STATUS_PGOFF
+ * @resetting: a reset runs (the status page's ABI 1 RESETTING flag)
+ * @status: the status page, a folio of @mapping at WSHEAP_STATUS_PGOFF,
+ *	made by its first mapping (NULL before); set under @lock
  * @sequence: the status page's sequence counter
  * @bump: the bump allocator's state, {cursor, requested, generation}
  *	packed so one 16-byte cmpxchg updates all three (see wsheap_bump_*()):
@@ -194,6 +196,7 @@ struct wsheap_heap {
 	u64 trim_size;
 	u32 flags;
 	bool dead;
+	bool resetting;
 	atomic_t users;
 	unsigned int pins;
 	struct folio *status;
@@ -331,15 +334,15 @@ unsigned long wsheap_reclaim_heap(struct wsheap_heap *heap);
 /* wsheap_store.c: the page store */
 void wsheap_store_exit(void);
 void wsheap_store_setup(struct address_space *mapping);
-struct folio *wsheap_store_status_folio(struct address_space *mapping,
-					struct mem_cgroup *memcg);
+void wsheap_store_status_write(struct wsheap_heap *heap);
+void wsheap_store_status_sequence(struct wsheap_heap *heap);
 struct folio *wsheap_store_get_folio(struct wsheap_heap *heap, pgoff_t index);
 int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 			  pgoff_t end);
 void wsheap_store_give_back(struct wsheap_heap *heap, pgoff_t start,
 			    pgoff_t end);
-unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
-					  pgoff_t end);
+unsigned long wsheap_store_release_held(struct wsheap_heap *heap,
+					pgoff_t end);
 pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end, bool add);
 typedef bool wsheap_index_fn(struct wsheap_heap *heap, pgoff_t index);
 unsigned long wsheap_store_reclaim(struct wsheap_heap *heap, pgoff_t start,
@@ -349,7 +352,8 @@ int wsheap_store_populate_contig(struct wsheap_heap *heap, pgoff_t start,
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end);
 unsigned long wsheap_store_resident(struct wsheap_heap *heap);
 void wsheap_store_forget(struct wsheap_heap *heap);
-int wsheap_store_mmap(struct vm_area_struct *vma, bool writable);
+int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma,
+		      bool writable);
 
 /* wsheap_heap.c: the heap object and its bump allocator */
 struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,

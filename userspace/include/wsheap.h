@@ -56,6 +56,8 @@
 # include "wsheap_ioctl.h"
 #endif
 
+#include <wsheap/barrier.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -76,14 +78,13 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 # define WSHEAP_LIKELY(x)	__builtin_expect(!!(x), 1)
 # define WSHEAP_UNLIKELY(x)	__builtin_expect(!!(x), 0)
-# define WSHEAP_LOAD_RELAXED(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
-# define WSHEAP_LOAD_ACQUIRE(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #else
 # define WSHEAP_LIKELY(x)	(x)
 # define WSHEAP_UNLIKELY(x)	(x)
-# define WSHEAP_LOAD_RELAXED(p)	(*(p))
-# define WSHEAP_LOAD_ACQUIRE(p)	(*(p))
 #endif
+/* The names of 1.1, kept for code that used them. */
+#define WSHEAP_LOAD_RELAXED(p)	__wsheap_load_relaxed(p)
+#define WSHEAP_LOAD_ACQUIRE(p)	__wsheap_load_acquire(p)
 
 /* Flags for wsheap_create() */
 /* Allocation may be called from several threads at once. */
@@ -530,9 +531,9 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
  */
 static inline int __wsheap_gen_ok(const struct wsheap *heap)
 {
-	const uint64_t *g = WSHEAP_LOAD_RELAXED(&heap->gen_ptr);
+	const uint64_t *g = __wsheap_load_relaxed(&heap->gen_ptr);
 
-	return WSHEAP_LOAD_ACQUIRE(g) == WSHEAP_LOAD_RELAXED(&heap->gen);
+	return __wsheap_load_acquire(g) == __wsheap_load_relaxed(&heap->gen);
 }
 
 /**

@@ -140,7 +140,7 @@ static void atfork_child(void)
 		h->pub.end = EMPTY;
 		h->blk_end = EMPTY;
 		if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-			__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELAXED);
+			__wsheap_store_relaxed(&h->tscur, NULL);
 			pthread_mutex_unlock(&h->lock);
 		}
 	}
@@ -335,7 +335,7 @@ static int status_get(struct wsheap_impl *h, struct wsheap_status **stp)
 	struct wsheap_status *st, *expected = NULL;
 	void *p;
 
-	st = __atomic_load_n(&h->status, __ATOMIC_ACQUIRE);
+	st = __wsheap_load_acquire(&h->status);
 	if (st) {
 		*stp = st;
 		return 0;
@@ -347,8 +347,7 @@ static int status_get(struct wsheap_impl *h, struct wsheap_status **stp)
 	if (p == MAP_FAILED)
 		return -errno;
 	st = p;
-	if (!__atomic_compare_exchange_n(&h->status, &expected, st, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (!__wsheap_cmpxchg_acq_rel(&h->status, &expected, st)) {
 		/* Another thread mapped it first. */
 		unmap(h, (uintptr_t)p, h->ctx->page_size);
 		st = expected;
@@ -368,8 +367,7 @@ static void status_unmap(struct wsheap_impl *h)
 /* The generation on the status page (acquire, as the kernel publishes it). */
 static uint64_t status_gen(const struct wsheap_status *st)
 {
-	return __atomic_load_n((const uint64_t *)(const void *)&st->generation,
-			       __ATOMIC_ACQUIRE);
+	return __wsheap_load_acquire(&st->generation);
 }
 
 /*
@@ -379,9 +377,9 @@ static uint64_t status_gen(const struct wsheap_status *st)
 static void set_kgen(struct wsheap_impl *h, uint64_t g)
 {
 	/* Release: who sees @g sees the dropped block (foreign_reset_pending). */
-	__atomic_store_n(&h->kgen, g, __ATOMIC_RELEASE);
+	__wsheap_store_release(&h->kgen, g);
 	if (!h->rdonly)
-		__atomic_store_n(&h->pub.gen, g, __ATOMIC_RELEASE);
+		__wsheap_store_release(&h->pub.gen, g);
 }
 
 /*
@@ -393,9 +391,8 @@ static void use_status(struct wsheap_impl *h, struct wsheap_status *st)
 {
 	if (h->rdonly)
 		return;
-	__atomic_store_n(&h->pub.gen_ptr,
-			 (const uint64_t *)(const void *)&st->generation,
-			 __ATOMIC_RELEASE);
+	__wsheap_store_release(&h->pub.gen_ptr,
+			       (const uint64_t *)(const void *)&st->generation);
 }
 
 static void tsblocks_free_list(struct wsheap_tsblock *b)
@@ -431,7 +428,7 @@ static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 	h->blk_end = EMPTY;
 	h->pub.requested = 0;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-		__atomic_store_n(&h->tscur, NULL, __ATOMIC_RELEASE);
+		__wsheap_store_release(&h->tscur, NULL);
 		tsblocks_free_list(h->tsretired);
 		if (foreign) {
 			h->tsretired = h->tsblocks;
@@ -440,7 +437,7 @@ static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 			h->tsretired = NULL;
 		}
 		h->tsblocks = NULL;
-		__atomic_store_n(&h->ts_requested, 0, __ATOMIC_RELAXED);
+		__wsheap_store_relaxed(&h->ts_requested, 0);
 	}
 	if (foreign)
 		COUNT_ADD(h->foreign_resets, 1);
@@ -453,13 +450,12 @@ static void new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
  */
 static bool foreign_reset_pending(struct wsheap_impl *h, uint64_t *g)
 {
-	struct wsheap_status *st = __atomic_load_n(&h->status,
-						   __ATOMIC_ACQUIRE);
+	struct wsheap_status *st = __wsheap_load_acquire(&h->status);
 
 	if (!st)
 		return false;
 	*g = status_gen(st);
-	return *g != __atomic_load_n(&h->kgen, __ATOMIC_ACQUIRE);
+	return *g != __wsheap_load_acquire(&h->kgen);
 }
 
 /* Notice a foreign reset; h->lock held for a thread-safe heap. */
@@ -543,7 +539,7 @@ static int get_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
 			-ENOMEM : ret;
 
 	/* The block is of a newer generation: someone else reset the heap. */
-	if (a.generation != __atomic_load_n(&h->kgen, __ATOMIC_RELAXED))
+	if (a.generation != __wsheap_load_relaxed(&h->kgen))
 		new_generation(h, a.generation, true);
 	h->block_bytes += len;
 	h->blocks++;
@@ -567,7 +563,7 @@ static uint64_t next_hint(struct wsheap_impl *h)
 	uint64_t used = h->block_bytes, left, x;
 
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-		b = __atomic_load_n(&h->tscur, __ATOMIC_RELAXED);
+		b = __wsheap_load_relaxed(&h->tscur);
 		left = b ? b->end - b->cur : 0;
 	} else {
 		left = h->blk_end - h->pub.cur;
@@ -583,15 +579,14 @@ static uint64_t next_hint(struct wsheap_impl *h)
 /* Give back quota reserved by ts_alloc(); never below 0 (see below). */
 static void ts_unreserve(struct wsheap_impl *h, size_t size)
 {
-	uint64_t old = __atomic_load_n(&h->ts_requested, __ATOMIC_RELAXED);
+	uint64_t old = __wsheap_load_relaxed(&h->ts_requested);
 
 	/*
 	 * A foreign reset noticed meanwhile zeroed the counter: saturate rather
 	 * than wrap.
 	 */
-	while (!__atomic_compare_exchange_n(&h->ts_requested, &old,
-					    old > size ? old - size : 0, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	while (!__wsheap_cmpxchg_relaxed(&h->ts_requested, &old,
+					 old > size ? old - size : 0))
 		;
 }
 
@@ -613,14 +608,12 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 	}
 
 	/* Reserve the quota first; give it back if the allocation fails. */
-	old = __atomic_load_n(&h->ts_requested, __ATOMIC_RELAXED);
+	old = __wsheap_load_relaxed(&h->ts_requested);
 	do {
 		if (size > h->max_size - old)
 			return -ENOSPC;
-	} while (!__atomic_compare_exchange_n(&h->ts_requested, &old,
-					      old + size, true,
-					      __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
+	} while (!__wsheap_cmpxchg_relaxed(&h->ts_requested, &old,
+					   old + size));
 
 	if (size > h->data_span) {
 		ret = -ENOMEM;
@@ -629,17 +622,15 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 	rsz = (size + 7) & ~(size_t)7;
 
 	for (;;) {
-		b = __atomic_load_n(&h->tscur, __ATOMIC_ACQUIRE);
+		b = __wsheap_load_acquire(&h->tscur);
 		if (b) {
-			c = __atomic_load_n(&b->cur, __ATOMIC_RELAXED);
+			c = __wsheap_load_relaxed(&b->cur);
 			for (;;) {
 				p = ALIGN_UP(c, (uintptr_t)align);
 				if (p < c || p > b->end || rsz > b->end - p)
 					break;
-				if (__atomic_compare_exchange_n(&b->cur, &c,
-								p + rsz, true,
-								__ATOMIC_RELAXED,
-								__ATOMIC_RELAXED)) {
+				if (__wsheap_cmpxchg_relaxed(&b->cur, &c,
+							     p + rsz)) {
 					*ptr = (void *)p;
 					return 0;
 				}
@@ -651,7 +642,7 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 		}
 
 		pthread_mutex_lock(&h->lock);
-		if (__atomic_load_n(&h->tscur, __ATOMIC_RELAXED) != b) {
+		if (__wsheap_load_relaxed(&h->tscur) != b) {
 			/* Another thread installed a block: try it. */
 			pthread_mutex_unlock(&h->lock);
 			continue;
@@ -672,8 +663,7 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 			 */
 			b = NULL;
 			if (!ret)
-				__atomic_fetch_add(&h->ts_requested, size,
-						   __ATOMIC_RELAXED);
+				__wsheap_add_relaxed(&h->ts_requested, size);
 		}
 		if (ret) {
 			pthread_mutex_unlock(&h->lock);
@@ -683,12 +673,12 @@ static int ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 		p = base;
 		if (!own || !b ||
 		    base + len - (p + rsz) >
-		    b->end - __atomic_load_n(&b->cur, __ATOMIC_RELAXED)) {
+		    b->end - __wsheap_load_relaxed(&b->cur)) {
 			nb->cur = p + rsz;
 			nb->end = base + len;
 			nb->next = h->tsblocks;
 			h->tsblocks = nb;
-			__atomic_store_n(&h->tscur, nb, __ATOMIC_RELEASE);
+			__wsheap_store_release(&h->tscur, nb);
 		} else {
 			free(nb);
 		}
@@ -947,7 +937,7 @@ static bool reset_in_place(struct wsheap_impl *h)
 	       ALIGN_UP(h->trim_size, pg);
 	if ((h->flags & (WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_ZERO_ON_RESET)) ||
 	    h->share || h->forked ||
-	    __atomic_load_n(&h->status, __ATOMIC_ACQUIRE) ||
+	    __wsheap_load_acquire(&h->status) ||
 	    h->blk_end == EMPTY || h->blocks != 1 || !h->kend ||
 	    h->kend > keep)
 		return false;
@@ -998,12 +988,10 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 	st->max_size = h->max_size;
 	st->trim_size = h->trim_size;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-		st->requested = __atomic_load_n(&h->ts_requested,
-						__ATOMIC_RELAXED);
-		b = __atomic_load_n(&h->tscur, __ATOMIC_ACQUIRE);
+		st->requested = __wsheap_load_relaxed(&h->ts_requested);
+		b = __wsheap_load_acquire(&h->tscur);
 		if (b)
-			st->free_bytes = b->end -
-				__atomic_load_n(&b->cur, __ATOMIC_RELAXED);
+			st->free_bytes = b->end - __wsheap_load_relaxed(&b->cur);
 	} else {
 		st->requested = heap->requested;
 		st->free_bytes = h->blk_end - heap->cur;
@@ -1019,7 +1007,7 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 	st->flags = h->flags;
 	st->handle = h->handle;
 	st->foreign_resets = COUNT_READ(h->foreign_resets);
-	st->kernel_generation = __atomic_load_n(&h->kgen, __ATOMIC_ACQUIRE);
+	st->kernel_generation = __wsheap_load_acquire(&h->kgen);
 	st->share = h->share;
 	return 0;
 }
@@ -1072,7 +1060,7 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_EXPORT, &e);
 	if (ret)
 		return ret;
-	__atomic_fetch_or(&h->share, WSHEAP_STATS_EXPORTED, __ATOMIC_RELAXED);
+	__wsheap_or_relaxed(&h->share, WSHEAP_STATS_EXPORTED);
 	*fdp = e.fd;
 	return 0;
 }
@@ -1183,10 +1171,9 @@ int wsheap_ptr(struct wsheap *heap, uint64_t offset, size_t len, void **ptr)
 	ret = status_get(h, &st);
 	if (ret)
 		return ret;
-	if (__atomic_load_n(&st->flags, __ATOMIC_ACQUIRE) & WSHEAP_STATUS_DEAD)
+	if (__wsheap_load_acquire(&st->flags) & WSHEAP_STATUS_DEAD)
 		return -ENOENT;
-	committed = __atomic_load_n((const uint64_t *)(const void *)&st->committed,
-				    __ATOMIC_ACQUIRE);
+	committed = __wsheap_load_acquire(&st->committed);
 	if (end > committed)
 		return -ENXIO;
 

@@ -117,8 +117,7 @@ static void model_reset(WS_HEAP *h)
 /* Another process reset the shared heap: so does the model. */
 static inline void model_foreign_resets(WS_HEAP *h)
 {
-	uint64_t n = __atomic_load_n(&((struct wsheap_impl *)h->heap)->foreign_resets,
-				     __ATOMIC_RELAXED);
+	uint64_t n = COUNT_READ(to_impl(h->heap)->foreign_resets);
 
 	if (__builtin_expect(n != h->foreign_seen, 0)) {
 		h->foreign_seen = n;

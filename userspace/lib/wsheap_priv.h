@@ -20,9 +20,9 @@
 #define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 
 /* Relaxed counters: statistics only, never used for synchronisation. */
-#define COUNT_ADD(var, n)	__atomic_fetch_add(&(var), (n), __ATOMIC_RELAXED)
-#define COUNT_SUB(var, n)	__atomic_fetch_sub(&(var), (n), __ATOMIC_RELAXED)
-#define COUNT_READ(var)		__atomic_load_n(&(var), __ATOMIC_RELAXED)
+#define COUNT_ADD(var, n)	__wsheap_add_relaxed(&(var), (n))
+#define COUNT_SUB(var, n)	__wsheap_sub_relaxed(&(var), (n))
+#define COUNT_READ(var)		__wsheap_load_relaxed(&(var))
 
 /**
  * struct wsheap_ctx - one open file of /dev/wsheap

@@ -39,6 +39,8 @@ fi
 
 log "user space with -Wall -Wextra -Werror"
 "$here/build-user.sh" >"$out/user.log" 2>&1 || { cat "$out/user.log"; status=1; }
+log "libwsheap: no call cycles between its files"
+make -s -C userspace check-layers || status=1
 
 [ $status = 0 ] && log "lint clean"
 exit $status

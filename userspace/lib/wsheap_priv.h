@@ -148,18 +148,118 @@ static inline struct wsheap_impl *to_impl(struct wsheap *heap)
 	return (struct wsheap_impl *)heap;
 }
 
-/* ctx.c */
+/* The mutex of a thread-safe heap (a no-op for the others). */
+static inline void ts_lock(struct wsheap_impl *h)
+{
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		pthread_mutex_lock(&h->lock);
+}
+
+static inline void ts_unlock(struct wsheap_impl *h)
+{
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * The internal interfaces, one section per source file, in the order the
+ * files depend on each other: each file calls only into the files above it
+ * (`make -C userspace check-layers` verifies it from the objects' symbols).
+ */
+
+/* ctx.c: contexts, the default pool, the ioctl wrapper */
 WSHEAP_HIDDEN int wsheap__ioctl(struct wsheap_ctx *ctx, uint64_t *heap_counter,
 				unsigned long cmd, void *arg);
 WSHEAP_HIDDEN int wsheap__in_default_pool(int (*fn)(struct wsheap_ctx *ctx,
 						    void *arg),
 					  void *arg);
-WSHEAP_HIDDEN int wsheap__create_in(struct wsheap_ctx *ctx, uint64_t max_size,
-				    uint64_t trim_size, unsigned int flags,
-				    struct wsheap **heapp);
-WSHEAP_HIDDEN int wsheap__import_in(struct wsheap_ctx *ctx, int fd,
-				    unsigned int flags, struct wsheap **heapp);
 WSHEAP_HIDDEN void wsheap__default_lock(void);
 WSHEAP_HIDDEN void wsheap__default_unlock(void);
+
+/* window.c: every mmap() of a heap, and the windows onto its offsets */
+WSHEAP_HIDDEN void *wsheap__mmap(struct wsheap_impl *h, void *addr,
+				 uint64_t len, int prot, int flags, int fd,
+				 uint64_t off);
+WSHEAP_HIDDEN void wsheap__munmap(struct wsheap_impl *h, uintptr_t va,
+				  uint64_t len);
+WSHEAP_HIDDEN int wsheap__window_map(struct wsheap_impl *h, uint64_t off,
+				     uint64_t len, uint64_t align,
+				     uintptr_t *vap);
+WSHEAP_HIDDEN int wsheap__window_offset(struct wsheap_impl *h, uintptr_t va,
+					uint64_t *offset);
+WSHEAP_HIDDEN void wsheap__window_touch(struct wsheap_impl *h, uintptr_t va);
+WSHEAP_HIDDEN void wsheap__windows_prune(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__windows_unmap_all(struct wsheap_impl *h);
+
+/* status.c: the kernel's status page of a heap */
+WSHEAP_HIDDEN int wsheap__status_get(struct wsheap_impl *h,
+				     struct wsheap_status **stp);
+WSHEAP_HIDDEN void wsheap__status_unmap(struct wsheap_impl *h);
+WSHEAP_HIDDEN uint64_t wsheap__status_gen(const struct wsheap_status *st);
+WSHEAP_HIDDEN int wsheap__status_range(const struct wsheap_status *st,
+				       uint64_t end);
+WSHEAP_HIDDEN void wsheap__use_status(struct wsheap_impl *h,
+				      struct wsheap_status *st);
+WSHEAP_HIDDEN bool wsheap__foreign_reset_pending(struct wsheap_impl *h,
+						 uint64_t *g);
+
+/* block.c: blocks from the kernel, the current block, the empty block */
+WSHEAP_HIDDEN extern char wsheap__empty[];
+#define EMPTY		((uintptr_t)wsheap__empty)
+
+/**
+ * struct wsheap_block - a block ALLOC carved for a heap
+ * @offset: its offset in the heap
+ * @len: its length (page multiple)
+ * @generation: the kernel generation ALLOC reported
+ * @own: made for one request only (larger than the growth policy's size,
+ *	or over-aligned)
+ */
+struct wsheap_block {
+	uint64_t offset;
+	uint64_t len;
+	uint64_t generation;
+	bool own;
+};
+
+WSHEAP_HIDDEN uintptr_t wsheap__zero_size_ptr(size_t align);
+WSHEAP_HIDDEN void wsheap__block_drop(struct wsheap_impl *h);
+WSHEAP_HIDDEN uint64_t wsheap__next_hint(struct wsheap_impl *h);
+WSHEAP_HIDDEN int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need,
+				      uint64_t align, struct wsheap_block *b);
+WSHEAP_HIDDEN int wsheap__block_map(struct wsheap_impl *h,
+				    const struct wsheap_block *b,
+				    uint64_t align, uintptr_t *basep);
+
+/* generation.c: where one generation ends and the next begins */
+WSHEAP_HIDDEN void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g);
+WSHEAP_HIDDEN void wsheap__new_generation(struct wsheap_impl *h, uint64_t g,
+					  bool foreign);
+WSHEAP_HIDDEN bool wsheap__sync_generation(struct wsheap_impl *h);
+WSHEAP_HIDDEN int wsheap__get_block(struct wsheap_impl *h, uint64_t need,
+				    uint64_t align, uintptr_t *basep,
+				    uint64_t *lenp, bool *own);
+WSHEAP_HIDDEN void wsheap__tsblocks_free(struct wsheap_tsblock *b);
+
+/* alloc_ts.c: the allocator of WSHEAP_HEAP_THREADSAFE heaps */
+WSHEAP_HIDDEN int wsheap__ts_alloc(struct wsheap_impl *h, size_t size,
+				   size_t align, void **ptr);
+
+/* alloc.c: the slow path of the inline allocator */
+WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
+
+/* fork.c: the registry of heaps and the fork handlers */
+WSHEAP_HIDDEN int wsheap__fork_init(void);
+WSHEAP_HIDDEN void wsheap__reg_add(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__reg_del(struct wsheap_impl *h);
+
+/* heap.c: a heap's life: creation, reset, statistics, end */
+WSHEAP_HIDDEN struct wsheap_impl *wsheap__heap_new(struct wsheap_ctx *ctx);
+WSHEAP_HIDDEN void wsheap__heap_set_span(struct wsheap_impl *h,
+					 uint64_t mmap_span);
+WSHEAP_HIDDEN void wsheap__heap_publish(struct wsheap_impl *h,
+					struct wsheap **heapp);
+
+/* share.c: export, import, offsets and generations across parties (top) */
 
 #endif /* WSHEAP_PRIV_H */

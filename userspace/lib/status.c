@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * The status page: the kernel's read-only page of a heap that tells every
+ * party (process, or heap object of the same kernel heap) of a reset
+ * without a system call.
+ *
+ * An exported or imported heap maps it and points pub.gen_ptr at its
+ * generation, so the inline fast path notices a reset by another party with
+ * one load.  wsheap_ptr() reads the committed size and the DEAD flag from it.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "wsheap_priv.h"
+
+/* The heap's status page, mapped on first use (race-free, once per heap). */
+int wsheap__status_get(struct wsheap_impl *h, struct wsheap_status **stp)
+{
+	struct wsheap_status *st, *expected = NULL;
+	void *p;
+
+	st = __wsheap_load_acquire(&h->status);
+	if (st) {
+		*stp = st;
+		return 0;
+	}
+	p = wsheap__mmap(h, NULL, h->ctx->page_size, PROT_READ, MAP_SHARED,
+			 h->ctx->fd, h->mmap_offset + WSHEAP_STATUS_OFFSET);
+	if (p == MAP_FAILED)
+		return -errno;
+	st = p;
+	if (!__wsheap_cmpxchg_acq_rel(&h->status, &expected, st)) {
+		/* Another thread mapped it first. */
+		wsheap__munmap(h, (uintptr_t)p, h->ctx->page_size);
+		st = expected;
+	}
+	*stp = st;
+	return 0;
+}
+
+void wsheap__status_unmap(struct wsheap_impl *h)
+{
+	if (h->status) {
+		wsheap__munmap(h, (uintptr_t)h->status, h->ctx->page_size);
+		h->status = NULL;
+	}
+}
+
+/* The generation on the status page (acquire, as the kernel publishes it). */
+uint64_t wsheap__status_gen(const struct wsheap_status *st)
+{
+	return __wsheap_load_acquire(&st->generation);
+}
+
+/*
+ * May offsets up to @end be touched now?  0, -ENOENT (the heap was
+ * destroyed) or -ENXIO (beyond what the heap has committed: SIGBUS).
+ */
+int wsheap__status_range(const struct wsheap_status *st, uint64_t end)
+{
+	uint64_t committed;
+
+	if (__wsheap_load_acquire(&st->flags) & WSHEAP_STATUS_DEAD)
+		return -ENOENT;
+	committed = __wsheap_load_acquire(&st->committed);
+	return end > committed ? -ENXIO : 0;
+}
+
+/*
+ * Point the fast path at the status page (writable heaps only).  pub.gen
+ * stays the generation of the current block, so if the heap was reset
+ * meanwhile the next allocation takes the slow path and drops the block.
+ */
+void wsheap__use_status(struct wsheap_impl *h, struct wsheap_status *st)
+{
+	if (h->rdonly)
+		return;
+	__wsheap_store_release(&h->pub.gen_ptr,
+			       (const uint64_t *)(const void *)&st->generation);
+}
+
+/*
+ * Has another party reset the heap since the current block was taken?  Only
+ * heaps whose status page is mapped can tell without a system call.
+ */
+bool wsheap__foreign_reset_pending(struct wsheap_impl *h, uint64_t *g)
+{
+	struct wsheap_status *st = __wsheap_load_acquire(&h->status);
+
+	if (!st)
+		return false;
+	*g = wsheap__status_gen(st);
+	return *g != __wsheap_load_acquire(&h->kgen);
+}

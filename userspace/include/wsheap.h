@@ -63,7 +63,7 @@ extern "C" {
 #endif
 
 #define WSHEAP_LIB_VERSION_MAJOR	1
-#define WSHEAP_LIB_VERSION_MINOR	1
+#define WSHEAP_LIB_VERSION_MINOR	2
 
 /*
  * WSHEAP_INLINE marks the fast-path functions.  By default they are
@@ -136,9 +136,9 @@ struct wsheap_ctx;
  * @gen: (1.1) the generation the current block belongs to; the fast path
  *	serves from the block only while *@gen_ptr equals it
  *
- * Binaries built against 1.0 inline only the first four fields (the object
- * is allocated by the library, so the added fields are safe for them); their
- * fast path does not check the generation.
+ * The library allocates the object, so the struct may grow, but only at the
+ * end, and a field once inlined keeps its offset and meaning: see
+ * WSHEAP_INLINE_ABI.
  */
 struct wsheap {
 	uintptr_t cur;
@@ -517,12 +517,32 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
 int wsheap_refresh(struct wsheap *heap);
 
 /*
- * The slow path of the allocators: a new block, a large or over-aligned
- * request, a thread-safe heap, a reset by another party, or an error.  Not
- * for direct use.
+ * WSHEAP_INLINE_ABI - the layout of struct wsheap that the inline functions
+ * below read, and so the ABI of every program that inlines them:
+ *   1 (libwsheap 1.0): cur, end, requested, max_size; slow path
+ *	__wsheap_alloc_slow (LIBWSHEAP_1.0)
+ *   2 (libwsheap 1.1 and later): 1 + gen_ptr, gen; slow path
+ *	__wsheap_alloc_slow_v2 (LIBWSHEAP_1.2)
+ * Each layout's inline code calls the slow path through a symbol of its own
+ * version node, the node of the first library that links it.  A program
+ * built with these headers therefore needs a library that makes heaps of
+ * layout 2: on an older libwsheap.so.1, whose objects end after max_size,
+ * the dynamic loader refuses to start it ("version `LIBWSHEAP_1.2' not
+ * found") instead of letting the fast path read past the object.  The
+ * library keeps every older symbol, so programs built for an older layout
+ * go on working.  (Programs built with the 1.1 headers inline layout 2 but
+ * bind only to LIBWSHEAP_1.0; they need a 1.1 library, which nothing can
+ * check for them.)  A new layout appends fields and gets a new symbol.
  */
-int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
-			void **ptr);
+#define WSHEAP_INLINE_ABI	2
+
+/*
+ * The slow path of the allocators (layout 2): a new block, a large or
+ * over-aligned request, a thread-safe heap, a reset by another party, or an
+ * error.  Not for direct use.
+ */
+int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+			   void **ptr);
 
 /*
  * Is the current block still of the heap's generation?  One acquire load (a
@@ -571,7 +591,7 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow(heap, size, WSHEAP_MIN_ALIGN, ptr);
+	return __wsheap_alloc_slow_v2(heap, size, WSHEAP_MIN_ALIGN, ptr);
 }
 
 /**
@@ -603,7 +623,7 @@ WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow(heap, size, align, ptr);
+	return __wsheap_alloc_slow_v2(heap, size, align, ptr);
 }
 
 #ifdef __cplusplus

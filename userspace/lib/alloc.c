@@ -28,8 +28,8 @@ void wsheap__set_limit(struct wsheap_impl *h)
 		     h->blk_end;
 }
 
-int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
-			void **ptr)
+int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+			   void **ptr)
 {
 	struct wsheap_impl *h;
 	uintptr_t p, base;
@@ -89,3 +89,13 @@ done:
 	*ptr = (void *)p;
 	return 0;
 }
+
+/*
+ * The slow path of programs that inline layout 1 (built with the 1.0
+ * headers): the same code, since every heap object holds layout 2 and so
+ * the first four fields layout 1 reads (WSHEAP_INLINE_ABI).
+ */
+__attribute__((visibility("default")))
+int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
+			void **ptr)
+	__attribute__((alias("__wsheap_alloc_slow_v2")));

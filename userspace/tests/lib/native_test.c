@@ -557,9 +557,9 @@ TEST(exported_slow_path_symbol)
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, 100, 0, 0, &h));
-	ASSERT_EQ(0, __wsheap_alloc_slow(h, 10, 0, &p));
+	ASSERT_EQ(0, __wsheap_alloc_slow_v2(h, 10, 0, &p));
 	EXPECT_EQ(U64(0), (uintptr_t)p % 8);
-	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow(h, 10, 12, &p));
+	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow_v2(h, 10, 12, &p));
 	EXPECT_EQ(U64(10), heap_stats(h).requested);
 	ASSERT_EQ(0, wsheap_free(h));
 }

@@ -43,19 +43,11 @@
 #include <stdint.h>
 
 /*
- * The ABI header sits next to this one in the source tree's search path and
- * is installed as <wsheap/wsheap_ioctl.h>.
+ * The kernel's ABI header, installed as <wsheap/wsheap_ioctl.h> (in the
+ * source tree, userspace/include/wsheap/wsheap_ioctl.h points at the one
+ * copy, ../wsheap_ioctl.h).
  */
-#if defined(__has_include)
-# if __has_include("wsheap_ioctl.h")
-#  include "wsheap_ioctl.h"
-# else
-#  include <wsheap/wsheap_ioctl.h>
-# endif
-#else
-# include "wsheap_ioctl.h"
-#endif
-
+#include <wsheap/wsheap_ioctl.h>
 #include <wsheap/barrier.h>
 
 #ifdef __cplusplus

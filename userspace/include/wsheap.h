@@ -54,8 +54,29 @@
 extern "C" {
 #endif
 
+/*
+ * The library's version: the one place it is written (the Makefile reads
+ * it from here for the soname, the file names and wsheap.pc).  A release
+ * that adds functions raises the minor version and gets a version node of
+ * its own (LIBWSHEAP_<major>.<minor>); the major version changes only with
+ * the soname.  wsheap_version() gives the version of the library a program
+ * runs with, which may be newer than the headers it was built with.
+ */
 #define WSHEAP_LIB_VERSION_MAJOR	1
 #define WSHEAP_LIB_VERSION_MINOR	2
+#define WSHEAP_LIB_VERSION_PATCH	0
+
+/* A version as one number, for comparisons: 1.2.0 is 0x010200. */
+#define WSHEAP_VERSION_CODE(major, minor, patch) \
+	((unsigned int)(major) << 16 | (unsigned int)(minor) << 8 | \
+	 (unsigned int)(patch))
+#define WSHEAP_LIB_VERSION	WSHEAP_VERSION_CODE(WSHEAP_LIB_VERSION_MAJOR, \
+						    WSHEAP_LIB_VERSION_MINOR, \
+						    WSHEAP_LIB_VERSION_PATCH)
+/* Are these headers those of major.minor or later (of the same major)? */
+#define WSHEAP_CHECK_VERSION(major, minor) \
+	((major) == WSHEAP_LIB_VERSION_MAJOR && \
+	 (minor) <= WSHEAP_LIB_VERSION_MINOR)
 
 /*
  * WSHEAP_INLINE marks the fast-path functions.  By default they are
@@ -221,6 +242,30 @@ struct wsheap_ctx_stats {
 	uint64_t span;
 	uint64_t reserved[4];
 };
+
+/**
+ * wsheap_version() - the version of the library the program runs with (1.2)
+ *
+ * Return: WSHEAP_VERSION_CODE(major, minor, patch) of the loaded library,
+ * which may be newer than WSHEAP_LIB_VERSION, the headers' version.
+ */
+unsigned int wsheap_version(void);
+
+/**
+ * wsheap_check_version() - does the library provide major.minor? (1.2)
+ * @major: the major version wanted (WSHEAP_LIB_VERSION_MAJOR to ask for
+ *	the headers' own)
+ * @minor: the minor version wanted
+ *
+ * A library provides the functions and behaviour of every earlier minor
+ * version of its major version.  Use it before relying on behaviour that
+ * has no symbol of its own (symbols carry their version node: the loader
+ * checks those).
+ *
+ * Return: 0 if the loaded library is major.minor or a later minor of the
+ * same major, -ENOSYS if not.
+ */
+int wsheap_check_version(unsigned int major, unsigned int minor);
 
 /**
  * wsheap_ctx_open() - open a new context

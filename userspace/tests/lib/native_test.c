@@ -9,6 +9,30 @@ DEFINE_SLOW_FIXTURE(slow)
 
 /* ---- contexts --------------------------------------------------------- */
 
+/* The library's version at run time; no device needed. */
+TEST(version_and_check)
+{
+	unsigned int v = wsheap_version();
+
+	EXPECT_EQ(WSHEAP_LIB_VERSION, v);
+	EXPECT_EQ(WSHEAP_LIB_VERSION_MAJOR, (int)(v >> 16));
+	EXPECT_EQ(WSHEAP_LIB_VERSION_MINOR, (int)(v >> 8 & 0xff));
+	EXPECT_EQ(WSHEAP_LIB_VERSION_PATCH, (int)(v & 0xff));
+	EXPECT_EQ(0x010200U, WSHEAP_VERSION_CODE(1, 2, 0));
+	/* Every minor version up to this one, and nothing else. */
+	EXPECT_EQ(0, wsheap_check_version(1, 0));
+	EXPECT_EQ(0, wsheap_check_version(1, 1));
+	EXPECT_EQ(0, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR,
+					  WSHEAP_LIB_VERSION_MINOR));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR,
+						WSHEAP_LIB_VERSION_MINOR + 1));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR + 1, 0));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(0, 9));
+	EXPECT_TRUE(WSHEAP_CHECK_VERSION(1, 2));
+	EXPECT_FALSE(WSHEAP_CHECK_VERSION(1, WSHEAP_LIB_VERSION_MINOR + 1));
+	EXPECT_FALSE(WSHEAP_CHECK_VERSION(WSHEAP_LIB_VERSION_MAJOR + 1, 0));
+}
+
 TEST(ctx_open_close)
 {
 	struct wsheap_ctx_stats st;

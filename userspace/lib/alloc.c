@@ -28,30 +28,17 @@ void wsheap__set_limit(struct wsheap_impl *h)
 		     h->blk_end;
 }
 
-int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
-			   void **ptr)
+/* A heap without WSHEAP_HEAP_THREADSAFE; @align is valid. */
+static __attribute__((noinline)) int alloc_slow(struct wsheap_impl *h,
+						size_t size, size_t align,
+		      void **ptr)
 {
-	struct wsheap_impl *h;
+	struct wsheap *heap = &h->pub;
 	uintptr_t p, base;
 	uint64_t len;
 	size_t rsz;
 	bool own;
 	int ret;
-
-	if (!heap || !ptr)
-		return -EINVAL;
-	if (align & (align - 1))
-		return -EINVAL;
-	if (align < WSHEAP_MIN_ALIGN)
-		align = WSHEAP_MIN_ALIGN;
-	if (align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
-
-	h = to_impl(heap);
-	if (h->rdonly)
-		return -EPERM;
-	if (h->flags & WSHEAP_HEAP_THREADSAFE)
-		return wsheap__ts_alloc(h, size, align, ptr);
 
 	/* Another party reset the heap: the current block is not ours. */
 	wsheap__sync_generation(h);
@@ -88,6 +75,26 @@ done:
 	wsheap__set_limit(h);
 	*ptr = (void *)p;
 	return 0;
+}
+
+/*
+ * Check the arguments and hand the request to the heap's allocator: kept
+ * small, since thread-safe heaps come here for every allocation.
+ */
+int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+			   void **ptr)
+{
+	struct wsheap_impl *h = to_impl(heap);
+
+	if (!heap || !ptr || (align & (align - 1)) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	if (align < WSHEAP_MIN_ALIGN)
+		align = WSHEAP_MIN_ALIGN;
+	if (h->rdonly)
+		return -EPERM;
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
+		return wsheap__ts_alloc(h, size, align, ptr);
+	return alloc_slow(h, size, align, ptr);
 }
 
 /*

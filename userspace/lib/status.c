@@ -46,12 +46,6 @@ void wsheap__status_unmap(struct wsheap_impl *h)
 	}
 }
 
-/* The generation on the status page (acquire, as the kernel publishes it). */
-uint64_t wsheap__status_gen(const struct wsheap_status *st)
-{
-	return __wsheap_load_acquire(&st->generation);
-}
-
 /*
  * May offsets up to @end be touched now?  0, -ENOENT (the heap was
  * destroyed) or -ENXIO (beyond what the heap has committed: SIGBUS).
@@ -77,18 +71,4 @@ void wsheap__use_status(struct wsheap_impl *h, struct wsheap_status *st)
 		return;
 	__wsheap_store_release(&h->pub.gen_ptr,
 			       (const uint64_t *)(const void *)&st->generation);
-}
-
-/*
- * Has another party reset the heap since the current block was taken?  Only
- * heaps whose status page is mapped can tell without a system call.
- */
-bool wsheap__foreign_reset_pending(struct wsheap_impl *h, uint64_t *g)
-{
-	struct wsheap_status *st = __wsheap_load_acquire(&h->status);
-
-	if (!st)
-		return false;
-	*g = wsheap__status_gen(st);
-	return *g != __wsheap_load_acquire(&h->kgen);
 }

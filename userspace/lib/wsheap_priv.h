@@ -195,13 +195,32 @@ WSHEAP_HIDDEN void wsheap__windows_unmap_all(struct wsheap_impl *h);
 WSHEAP_HIDDEN int wsheap__status_get(struct wsheap_impl *h,
 				     struct wsheap_status **stp);
 WSHEAP_HIDDEN void wsheap__status_unmap(struct wsheap_impl *h);
-WSHEAP_HIDDEN uint64_t wsheap__status_gen(const struct wsheap_status *st);
 WSHEAP_HIDDEN int wsheap__status_range(const struct wsheap_status *st,
 				       uint64_t end);
 WSHEAP_HIDDEN void wsheap__use_status(struct wsheap_impl *h,
 				      struct wsheap_status *st);
-WSHEAP_HIDDEN bool wsheap__foreign_reset_pending(struct wsheap_impl *h,
-						 uint64_t *g);
+
+/* The generation on the status page (acquire, as the kernel publishes it). */
+static inline uint64_t wsheap__status_gen(const struct wsheap_status *st)
+{
+	return __wsheap_load_acquire(&st->generation);
+}
+
+/*
+ * Has another party reset the heap since the current block was taken?  Only
+ * heaps whose status page is mapped can tell without a system call.  Inline:
+ * thread-safe heaps ask at every allocation.
+ */
+static inline bool wsheap__foreign_reset_pending(struct wsheap_impl *h,
+						 uint64_t *g)
+{
+	struct wsheap_status *st = __wsheap_load_acquire(&h->status);
+
+	if (!st)
+		return false;
+	*g = wsheap__status_gen(st);
+	return *g != __wsheap_load_acquire(&h->kgen);
+}
 
 /* block.c: blocks from the kernel, the current block, the empty block */
 WSHEAP_HIDDEN extern char wsheap__empty[];

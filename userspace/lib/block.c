@@ -12,11 +12,24 @@
  * allocate-and-reset loop takes one block per generation.  A request larger
  * than the next block gets a block of its own (page rounded), and the
  * current block stays current if it has more room left.
+ *
+ * The current block of a thread-safe heap is one 16-byte word {cur, end}
+ * in the heap object (struct wsheap_tsblock).  Threads allocate from it
+ * with a 16-byte compare-and-swap of the whole word, so a thread whose
+ * view of it is stale (it was preempted across any number of new blocks
+ * and resets) only fails its swap: no allocation is ever computed against
+ * a block that is not the current one, and nothing a thread may still read
+ * is ever freed.  Where the CPU has no such swap, the word changes only
+ * under the heap's mutex, which every allocation then takes.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "wsheap_priv.h"
+
+#if defined(__WSHEAP_HAVE_CMPXCHG16) && defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 /*
  * The current block of an empty heap: zero-size requests get this (non-NULL)
@@ -31,6 +44,77 @@ uintptr_t wsheap__zero_size_ptr(size_t align)
 	return align <= EMPTY_ALIGN ? EMPTY : (uintptr_t)align;
 }
 
+/*
+ * Do thread-safe heaps use the 16-byte compare-and-swap?  -1 until the CPU
+ * is probed, then 0 or 1.  The library's tests set 0 to run the mutex
+ * variant on any CPU.
+ */
+int wsheap__ts_cas_mode = -1;
+
+static bool cpu_has_cmpxchg16(void)
+{
+#if defined(__WSHEAP_HAVE_CMPXCHG16) && defined(__x86_64__)
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_CMPXCHG16B);
+#elif defined(__WSHEAP_HAVE_CMPXCHG16)
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* For a new thread-safe heap: may its block word change lock-free? */
+bool wsheap__ts_cas_usable(void)
+{
+	int mode = __wsheap_load_relaxed(&wsheap__ts_cas_mode);
+
+	if (mode < 0) {
+		mode = cpu_has_cmpxchg16();
+		__wsheap_store_relaxed(&wsheap__ts_cas_mode, mode);
+	}
+	return mode;
+}
+
+/*
+ * Replace the block word with @b if it still is *@old; else load it into
+ * *@old.  Without ts_cas the caller holds h->lock, the only writer then.
+ */
+#ifdef __WSHEAP_HAVE_CMPXCHG16
+__WSHEAP_CMPXCHG16_FN
+#endif
+bool wsheap__ts_cas(struct wsheap_impl *h, struct wsheap_tsblock *old,
+		    struct wsheap_tsblock b)
+{
+#ifdef __WSHEAP_HAVE_CMPXCHG16
+	__wsheap_u128 o, n;
+	int ok;
+
+	if (h->ts_cas) {
+		memcpy(&o, old, sizeof(o));
+		memcpy(&n, &b, sizeof(n));
+		ok = __wsheap_cmpxchg16((__wsheap_u128 *)(void *)&h->ts, &o, n);
+		memcpy(old, &o, sizeof(o));
+		return ok;
+	}
+#endif
+	if (h->ts.cur == old->cur && h->ts.end == old->end) {
+		h->ts = b;
+		return true;
+	}
+	*old = h->ts;
+	return false;
+}
+
+/* Make [@cur, @end) the current block of a thread-safe heap (h->lock held). */
+void wsheap__ts_set(struct wsheap_impl *h, uintptr_t cur, uintptr_t end)
+{
+	struct wsheap_tsblock old = wsheap__ts_load(h), b = { cur, end };
+
+	while (!wsheap__ts_cas(h, &old, b))
+		;
+}
+
 /* The heap has no current block any more (both allocators). */
 void wsheap__block_drop(struct wsheap_impl *h)
 {
@@ -38,7 +122,7 @@ void wsheap__block_drop(struct wsheap_impl *h)
 	h->pub.end = EMPTY;
 	h->blk_end = EMPTY;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
-		__wsheap_store_release(&h->tscur, NULL);
+		wsheap__ts_set(h, EMPTY, EMPTY);
 }
 
 /*
@@ -47,12 +131,12 @@ void wsheap__block_drop(struct wsheap_impl *h)
  */
 uint64_t wsheap__next_hint(struct wsheap_impl *h)
 {
-	struct wsheap_tsblock *b;
+	struct wsheap_tsblock b;
 	uint64_t used = h->block_bytes, left, x;
 
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-		b = __wsheap_load_relaxed(&h->tscur);
-		left = b ? b->end - b->cur : 0;
+		b = wsheap__ts_load(h);
+		left = b.end - b.cur;
 	} else {
 		left = h->blk_end - h->pub.cur;
 	}

@@ -7,24 +7,11 @@
  * generation ALLOC reports for a new block (every heap; a forked child's
  * reset, say).  Either way the current block is dropped, requested goes back
  * to 0 and the windows no block of the ending generation used are unmapped;
- * a foreign reset needs no RESET of our own.  A thread-safe heap cannot free
- * the block descriptors of a generation that a foreign reset ends, since
- * other threads may still be reading them: they are retired and freed one
- * generation later.
+ * a foreign reset needs no RESET of our own.  Threads of a thread-safe heap
+ * that still allocate from the dropped block only fail their
+ * compare-and-swap (see block.c).
  */
-#include <stdlib.h>
-
 #include "wsheap_priv.h"
-
-void wsheap__tsblocks_free(struct wsheap_tsblock *b)
-{
-	struct wsheap_tsblock *next;
-
-	for (; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-}
 
 /*
  * The kernel generation the library's state now belongs to.  For a writable
@@ -41,9 +28,7 @@ void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g)
 /*
  * A new generation begins: @g, after a RESET of ours or one by another party
  * (@foreign).  Drops the current block and the generation's accounting.  For
- * a thread-safe heap, h->lock is held; after a local reset no allocation
- * runs, after a foreign one other threads may still read the old block
- * descriptors, so they are retired rather than freed.
+ * a thread-safe heap, h->lock is held.
  */
 void wsheap__new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 {
@@ -55,17 +40,8 @@ void wsheap__new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 	h->kend = 0;
 	wsheap__block_drop(h);
 	h->pub.requested = 0;
-	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
-		wsheap__tsblocks_free(h->tsretired);
-		if (foreign) {
-			h->tsretired = h->tsblocks;
-		} else {
-			wsheap__tsblocks_free(h->tsblocks);
-			h->tsretired = NULL;
-		}
-		h->tsblocks = NULL;
+	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		__wsheap_store_relaxed(&h->ts_requested, 0);
-	}
 	if (foreign)
 		COUNT_ADD(h->foreign_resets, 1);
 	wsheap__set_kgen(h, g);

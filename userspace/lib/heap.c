@@ -45,6 +45,9 @@ void wsheap__heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
 		/* The inline path serves zero-size requests only. */
 		h->pub.max_size = 0;
+		h->ts_cas = wsheap__ts_cas_usable();
+		h->ts.cur = EMPTY;
+		h->ts.end = EMPTY;
 		pthread_mutex_init(&h->lock, NULL);
 	} else {
 		h->pub.max_size = h->max_size;
@@ -130,8 +133,6 @@ static void heap_release(struct wsheap_impl *h)
 {
 	wsheap__windows_unmap_all(h);
 	wsheap__status_unmap(h);
-	wsheap__tsblocks_free(h->tsblocks);
-	wsheap__tsblocks_free(h->tsretired);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_destroy(&h->lock);
 	COUNT_SUB(h->ctx->heaps, 1);
@@ -228,7 +229,7 @@ int wsheap_reset(struct wsheap *heap)
 int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 {
 	struct wsheap_impl *h = to_impl(heap);
-	struct wsheap_tsblock *b;
+	struct wsheap_tsblock b;
 
 	if (!heap || !st)
 		return -EINVAL;
@@ -238,9 +239,8 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 	st->trim_size = h->trim_size;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
 		st->requested = __wsheap_load_relaxed(&h->ts_requested);
-		b = __wsheap_load_acquire(&h->tscur);
-		if (b)
-			st->free_bytes = b->end - __wsheap_load_relaxed(&b->cur);
+		b = wsheap__ts_load(h);	/* torn by a new block: 0 */
+		st->free_bytes = b.end > b.cur ? b.end - b.cur : 0;
 	} else {
 		st->requested = heap->requested;
 		st->free_bytes = h->blk_end - heap->cur;

@@ -69,15 +69,18 @@ struct wsheap_window {
 };
 
 /**
- * struct wsheap_tsblock - a block of a thread-safe heap
- * @cur: next free byte, advanced with compare-and-swap
+ * struct wsheap_tsblock - the current block of a thread-safe heap
+ * @cur: next free byte
  * @end: end of the block
- * @next: list of all blocks of the generation (freed at reset)
+ *
+ * One 16-byte word inside the heap object, changed only as a whole (with
+ * a 16-byte compare-and-swap, or under the heap's mutex where the CPU has
+ * none: see block.c), so it never needs to be freed while threads may
+ * still read it.
  */
 struct wsheap_tsblock {
 	uintptr_t cur;
 	uintptr_t end;
-	struct wsheap_tsblock *next;
 };
 
 /**
@@ -89,6 +92,8 @@ struct wsheap_impl {
 	struct wsheap_ctx *ctx;
 	uint32_t handle;
 	unsigned int flags;
+	bool ts_cas;		/* THREADSAFE: ts changes by compare-and-swap,
+				 * not under the lock (fixed at creation) */
 	uint64_t mmap_offset;
 	uint64_t mmap_span;
 	uint64_t data_span;	/* offsets that can hold data */
@@ -130,13 +135,13 @@ struct wsheap_impl {
 	uint64_t mmaps;
 	uint64_t munmaps;
 
-	/* WSHEAP_HEAP_THREADSAFE only. */
-	pthread_mutex_t lock;
-	struct wsheap_tsblock *tscur;	/* atomic pointer */
-	struct wsheap_tsblock *tsblocks;
-	struct wsheap_tsblock *tsretired; /* of the generation a foreign reset
-					   * ended: freed one generation later */
-	uint64_t ts_requested;		/* atomic */
+	/*
+	 * WSHEAP_HEAP_THREADSAFE only.  What every allocation writes has a
+	 * cache line of its own, away from what every allocation reads.
+	 */
+	_Alignas(64) struct wsheap_tsblock ts;	/* the current block */
+	uint64_t ts_requested;			/* atomic */
+	_Alignas(64) pthread_mutex_t lock;
 
 	/* Registry of all heaps of the process (for fork). */
 	struct wsheap_impl *reg_prev;
@@ -146,6 +151,19 @@ struct wsheap_impl {
 static inline struct wsheap_impl *to_impl(struct wsheap *heap)
 {
 	return (struct wsheap_impl *)heap;
+}
+
+/*
+ * The block word of a thread-safe heap (block.c), as two loads: possibly
+ * torn, which the compare-and-swap that follows detects.
+ */
+static inline struct wsheap_tsblock wsheap__ts_load(struct wsheap_impl *h)
+{
+	struct wsheap_tsblock b;
+
+	b.cur = __wsheap_load_relaxed(&h->ts.cur);
+	b.end = __wsheap_load_relaxed(&h->ts.end);
+	return b;
 }
 
 /* The mutex of a thread-safe heap (a no-op for the others). */
@@ -242,6 +260,13 @@ struct wsheap_block {
 };
 
 WSHEAP_HIDDEN uintptr_t wsheap__zero_size_ptr(size_t align);
+WSHEAP_HIDDEN extern int wsheap__ts_cas_mode;
+WSHEAP_HIDDEN bool wsheap__ts_cas_usable(void);
+WSHEAP_HIDDEN bool wsheap__ts_cas(struct wsheap_impl *h,
+				  struct wsheap_tsblock *old,
+				  struct wsheap_tsblock b);
+WSHEAP_HIDDEN void wsheap__ts_set(struct wsheap_impl *h, uintptr_t cur,
+				  uintptr_t end);
 WSHEAP_HIDDEN void wsheap__block_drop(struct wsheap_impl *h);
 WSHEAP_HIDDEN uint64_t wsheap__next_hint(struct wsheap_impl *h);
 WSHEAP_HIDDEN int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need,
@@ -258,7 +283,6 @@ WSHEAP_HIDDEN bool wsheap__sync_generation(struct wsheap_impl *h);
 WSHEAP_HIDDEN int wsheap__get_block(struct wsheap_impl *h, uint64_t need,
 				    uint64_t align, uintptr_t *basep,
 				    uint64_t *lenp, bool *own);
-WSHEAP_HIDDEN void wsheap__tsblocks_free(struct wsheap_tsblock *b);
 
 /* alloc_ts.c: the allocator of WSHEAP_HEAP_THREADSAFE heaps */
 WSHEAP_HIDDEN int wsheap__ts_alloc(struct wsheap_impl *h, size_t size,

@@ -149,4 +149,36 @@ static inline T __wsheap_or_relaxed(T *p, V v)
 #error "libwsheap needs C++11, C11 atomics, or GNU C"
 #endif
 
+/*
+ * A compare-and-swap of an aligned 16-byte word, sequentially consistent:
+ * if *p equals *expected, store v and return 1, else load *p into
+ * *expected and return 0.  For C compilers that have one (x86-64, where it
+ * is cmpxchg16b; others that define __GCC_HAVE_SYNC_COMPARE_AND_SWAP_16);
+ * __WSHEAP_HAVE_CMPXCHG16 says so.  The first x86-64 CPUs lack cmpxchg16b:
+ * check the CPU before using it, as the library does.
+ */
+#if !defined(__cplusplus) && defined(__SIZEOF_INT128__) && \
+	(defined(__x86_64__) || defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16))
+#define __WSHEAP_HAVE_CMPXCHG16	1
+__extension__ typedef unsigned __int128 __wsheap_u128;
+
+/* For functions that use it: only those can have it inline. */
+#ifdef __x86_64__
+#define __WSHEAP_CMPXCHG16_FN	__attribute__((target("cx16")))
+#else
+#define __WSHEAP_CMPXCHG16_FN
+#endif
+
+__WSHEAP_CMPXCHG16_FN
+static inline int __wsheap_cmpxchg16(__wsheap_u128 *p, __wsheap_u128 *expected,
+				     __wsheap_u128 v)
+{
+	__wsheap_u128 old = __sync_val_compare_and_swap(p, *expected, v);
+	int ok = old == *expected;
+
+	*expected = old;
+	return ok;
+}
+#endif
+
 #endif /* WSHEAP_BARRIER_H */

@@ -30,6 +30,14 @@ int barrier_ops(struct s *x, const struct s *cx, struct wsheap *h)
 		return -1;
 	if (!__wsheap_cmpxchg_acq_rel(&x->ptr, &eptr, &cx->u64))
 		return -1;
+#ifdef __WSHEAP_HAVE_CMPXCHG16
+	{
+		static __wsheap_u128 w, e;
+
+		if (!__wsheap_cmpxchg16(&w, &e, e + 1))
+			return -1;
+	}
+#endif
 	return (int)(__wsheap_load_relaxed(&cx->u64) +
 		     __wsheap_load_acquire(__wsheap_load_relaxed(&cx->ptr)) +
 		     __wsheap_load_acquire(&cx->u32)) + wsheap_alloc(h, 8, &p);

@@ -544,6 +544,30 @@ HRESULT WINAPI WsheapExportHeap(_In_ WS_HEAP *heap, _In_ ULONG flags,
 				_Out_ int *fd, _In_opt_ WS_ERROR *error);
 
 /**
+ * WsheapExportDmabuf() - a dma-buf of a range of a heap (not Windows, 1.2)
+ * @heap: the heap (not a read-only import)
+ * @ptr: the range's first byte, page aligned (from WsAlloc() of a size
+ *	that is a multiple of the page size, or WsheapGetHeapPointer())
+ * @size: bytes, not 0; the dma-buf holds whole pages from @ptr on
+ * @flags: WSHEAP_WS_EXPORT_READ_ONLY (importers may only read),
+ *	WSHEAP_WS_EXPORT_NO_CLOEXEC
+ * @fd: out: the dma-buf's descriptor; the caller closes it when done
+ * @error: optional: gets a string on failure
+ *
+ * The dma-buf holds its pages: they keep their data while it lives.  Pass
+ * it to a driver that imports dma-bufs, or to another process, which can
+ * mmap() it.  See wsheap_export_dmabuf(3).
+ *
+ * Return: S_OK, E_INVALIDARG (NULL argument, unknown @flags, @size 0, @ptr
+ * not page aligned or not in @heap, a range the heap does not hold),
+ * WS_E_INVALID_OPERATION (a read-only heap, or another process reset the
+ * heap since @ptr was allocated), E_OUTOFMEMORY, or E_FAIL.
+ */
+HRESULT WINAPI WsheapExportDmabuf(_In_ WS_HEAP *heap, _In_ const void *ptr,
+				  _In_ SIZE_T size, _In_ ULONG flags,
+				  _Out_ int *fd, _In_opt_ WS_ERROR *error);
+
+/**
  * WsheapImportHeap() - a heap for a descriptor of WsheapExportHeap()
  *	(not Windows)
  * @fd: the descriptor; it may be closed once this returns

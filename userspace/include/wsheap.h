@@ -449,6 +449,32 @@ struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
 int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp);
 
 /**
+ * wsheap_export_dmabuf() - a dma-buf of a range of a heap (1.2)
+ * @heap: the heap (created or imported, not read-only)
+ * @ptr: the range's first byte, in this process (from wsheap_alloc*() or
+ *	wsheap_ptr()); page aligned
+ * @size: bytes, not 0; the dma-buf holds whole pages, [ptr, ptr +
+ *	page_align(size)): allocate the buffer page aligned and page sized
+ *	(wsheap_alloc_aligned() with the page size) so it holds nothing else
+ * @flags: WSHEAP_SHARE_RDONLY (a dma-buf its importers may only read),
+ *	WSHEAP_SHARE_NO_CLOEXEC (no O_CLOEXEC on the descriptor)
+ * @fdp: out: the dma-buf's descriptor; the caller owns it
+ *
+ * WSHEAP_IOC_EXPORT_DMABUF of the range's heap offsets.  The dma-buf holds
+ * its pages: they keep their data while it lives, whatever happens to the
+ * heap (see wsheap(4)).  Hand it to a driver that imports dma-bufs, or to
+ * another process (SCM_RIGHTS), which can mmap() it.
+ *
+ * Return: 0, or -EINVAL (NULL argument, unknown @flags, @size 0, @ptr not
+ * page aligned or not in a mapping of @heap, a range beyond what the heap
+ * has committed), -ESTALE (another party reset the heap since this process
+ * took the block: @ptr is no longer an allocation), -EPERM (a read-only
+ * import), -EMFILE, -ENOMEM, or another error of the ioctl.
+ */
+int wsheap_export_dmabuf(struct wsheap *heap, const void *ptr, size_t size,
+			 unsigned int flags, int *fdp);
+
+/**
  * wsheap_import() - a heap object for a heap another party exported
  * @ctx: the context to import into, or NULL for the default pool
  * @fd: a descriptor made by wsheap_export() (or WSHEAP_IOC_EXPORT); it can

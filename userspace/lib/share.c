@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /*
- * Sharing a heap between parties: export and import, offsets and
- * addresses (which differ per process), and the generation every party
- * reads from the status page.
+ * Sharing a heap between parties: export and import, dma-bufs of ranges,
+ * offsets and addresses (which differ per process), and the generation
+ * every party reads from the status page.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +48,43 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 	if (ret)
 		return ret;
 	__wsheap_or_relaxed(&h->share, WSHEAP_STATS_EXPORTED);
+	*fdp = e.fd;
+	return 0;
+}
+
+int wsheap_export_dmabuf(struct wsheap *heap, const void *ptr, size_t size,
+			 unsigned int flags, int *fdp)
+{
+	struct wsheap_impl *h = to_impl(heap);
+	struct wsheap_export_dmabuf e;
+	uint64_t off, g;
+	int ret;
+
+	if (!heap || !ptr || !fdp || !size || (flags & ~WSHEAP_SHARE_FLAGS) ||
+	    ((uintptr_t)ptr & (h->ctx->page_size - 1)))
+		return -EINVAL;
+	if (h->rdonly)
+		return -EPERM;
+	ts_lock(h);
+	ret = wsheap__window_offset(h, (uintptr_t)ptr, &off);
+	ts_unlock(h);
+	if (ret)
+		return ret;
+	/* The bytes at @ptr went with a reset by another party. */
+	if (wsheap__foreign_reset_pending(h, &g))
+		return -ESTALE;
+
+	memset(&e, 0, sizeof(e));
+	e.handle = h->handle;
+	e.offset = off;
+	e.size = size;
+	if (flags & WSHEAP_SHARE_RDONLY)
+		e.flags |= WSHEAP_DMABUF_RDONLY;
+	if (flags & WSHEAP_SHARE_NO_CLOEXEC)
+		e.flags |= WSHEAP_DMABUF_NO_CLOEXEC;
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_EXPORT_DMABUF, &e);
+	if (ret)
+		return ret;
 	*fdp = e.fd;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * WWSAPI heaps on top of the native API: WsCreateHeap, WsAlloc, WsResetHeap,
  * WsFreeHeap, WsGetHeapProperty; and the extensions (not Windows) that
  * share heaps between processes: WsheapExportHeap, WsheapImportHeap,
- * WsheapGetHeapGeneration, WsheapGetHeapPointer, WsheapGetHeapOffset.
+ * WsheapExportDmabuf, WsheapGetHeapGeneration, WsheapGetHeapPointer,
+ * WsheapGetHeapOffset.
  *
  * maxSize is the native heap's quota (the library enforces it on the sum of
  * requested sizes); trimSize is the native (kernel) trim size.
@@ -347,12 +348,26 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 
 /* ---- extensions (not Windows): sharing ---------------------------------- */
 
+/* WSHEAP_WS_EXPORT_* to WSHEAP_SHARE_*; -1 for unknown flags. */
+static int share_flags(ULONG flags)
+{
+	int nflags = 0;
+
+	if (flags & ~(ULONG)(WSHEAP_WS_EXPORT_READ_ONLY |
+			     WSHEAP_WS_EXPORT_NO_CLOEXEC))
+		return -1;
+	if (flags & WSHEAP_WS_EXPORT_READ_ONLY)
+		nflags |= WSHEAP_SHARE_RDONLY;
+	if (flags & WSHEAP_WS_EXPORT_NO_CLOEXEC)
+		nflags |= WSHEAP_SHARE_NO_CLOEXEC;
+	return nflags;
+}
+
 HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 				WS_ERROR *error)
 {
-	unsigned int nflags = 0;
+	int nflags = share_flags(flags), ret, out;
 	char buf[128];
-	int ret, out;
 
 	if (!heap)
 		return wsheap__ws_fail(error, E_INVALIDARG,
@@ -360,15 +375,10 @@ HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 	if (!fd)
 		return wsheap__ws_fail(error, E_INVALIDARG,
 				       "WsheapExportHeap: the descriptor out-pointer is NULL");
-	if (flags & ~(ULONG)(WSHEAP_WS_EXPORT_READ_ONLY |
-			     WSHEAP_WS_EXPORT_NO_CLOEXEC))
+	if (nflags < 0)
 		return wsheap__ws_fail(error, E_INVALIDARG,
 				       "WsheapExportHeap: unknown flags 0x%x (only WSHEAP_WS_EXPORT_READ_ONLY and WSHEAP_WS_EXPORT_NO_CLOEXEC)",
 				       (unsigned int)flags);
-	if (flags & WSHEAP_WS_EXPORT_READ_ONLY)
-		nflags |= WSHEAP_SHARE_RDONLY;
-	if (flags & WSHEAP_WS_EXPORT_NO_CLOEXEC)
-		nflags |= WSHEAP_SHARE_NO_CLOEXEC;
 
 	ret = wsheap_export(heap->heap, nflags, &out);
 	if (ret == -EPERM)
@@ -380,6 +390,44 @@ HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 				       errstr(ret, buf, sizeof(buf)));
 	*fd = out;
 	return S_OK;
+}
+
+HRESULT WINAPI WsheapExportDmabuf(WS_HEAP *heap, const void *ptr, SIZE_T size,
+				  ULONG flags, int *fd, WS_ERROR *error)
+{
+	int nflags = share_flags(flags), ret, out;
+	char buf[128];
+
+	if (!heap || !ptr || !fd)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: %s is NULL",
+				       !heap ? "the heap" : !ptr ? "the pointer" :
+				       "the descriptor out-pointer");
+	if (nflags < 0)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: unknown flags 0x%x (only WSHEAP_WS_EXPORT_READ_ONLY and WSHEAP_WS_EXPORT_NO_CLOEXEC)",
+				       (unsigned int)flags);
+	ret = wsheap_export_dmabuf(heap->heap, ptr, size, nflags, &out);
+	switch (ret) {
+	case 0:
+		*fd = out;
+		return S_OK;
+	case -EINVAL:
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: cannot export %zu bytes at %p: the size must not be 0, and the range must start on a page boundary inside memory the heap holds now",
+				       size, ptr);
+	case -ESTALE:
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapExportDmabuf: another process reset the heap: %p is no longer an allocation",
+				       ptr);
+	case -EPERM:
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapExportDmabuf: the heap is a read-only import");
+	default:
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapExportDmabuf: cannot export the range: %s",
+				       errstr(ret, buf, sizeof(buf)));
+	}
 }
 
 HRESULT WINAPI WsheapImportHeap(int fd, WS_HEAP **heap, WS_ERROR *error)

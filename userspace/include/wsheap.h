@@ -268,14 +268,35 @@ unsigned int wsheap_version(void);
 int wsheap_check_version(unsigned int major, unsigned int minor);
 
 /**
+ * wsheap_strerror() - what an error of libwsheap means, and what to do (1.2)
+ * @err: a negative errno value a function of this library returned (or
+ *	its positive value)
+ *
+ * The message says what the error means as the functions that open
+ * /dev/wsheap return it (wsheap_ctx_open(), wsheap_ctx_default(),
+ * wsheap_create(), wsheap_import()) and, where the user can act, what to
+ * do: a missing device (-ENOENT, -ENODEV) names "modprobe wsheap", a
+ * permission failure (-EACCES) names /dev/wsheap, the group "wsheap" and
+ * the udev rule 60-wsheap.rules.  For what an errno means elsewhere, see
+ * each function (wsheap_ptr()'s -ENOENT: the heap was destroyed).
+ *
+ * Return: a message, in English, without a trailing newline: a constant,
+ * or for an errno the library does not know, "error N" in a buffer of the
+ * calling thread that the next such call overwrites.
+ */
+const char *wsheap_strerror(int err);
+
+/**
  * wsheap_ctx_open() - open a new context
  * @ctxp: out: the context
  *
  * Opens WSHEAP_DEVICE (close-on-exec) and checks the module's ABI version.
  *
- * Return: 0, or -EINVAL (@ctxp is NULL), -ENOENT (no /dev/wsheap: module not
- * loaded), -EPROTO (unknown ABI version), -ENOMEM, or what open(2) or the
- * VERSION ioctl failed with.
+ * Return: 0, or -EINVAL (@ctxp is NULL), -ENOENT (no /dev/wsheap: the
+ * module is not loaded), -ENODEV (a /dev/wsheap that no module serves),
+ * -EACCES (no permission to open /dev/wsheap), -EPROTO (unknown ABI
+ * version), -ENOMEM, or what open(2) or the VERSION ioctl failed with.
+ * wsheap_strerror() says what to do about the first three.
  */
 int wsheap_ctx_open(struct wsheap_ctx **ctxp);
 

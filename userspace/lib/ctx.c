@@ -59,7 +59,8 @@ static int ctx_open(struct wsheap_ctx **ctxp, bool is_default)
 
 	ctx->fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
 	if (ctx->fd < 0) {
-		ret = -errno;
+		/* A device node that no driver serves: the module is gone. */
+		ret = errno == ENXIO ? -ENODEV : -errno;
 		free(ctx);
 		return ret;
 	}

@@ -40,10 +40,12 @@ struct note {
 	uint64_t generation;	/* the heap's generation when sent */
 };
 
+/* @err: an errno of a system call, or a negative one of libwsheap. */
 static int fail(const char *who, const char *what, int err)
 {
 	fprintf(stderr, "heap_share: %s: %s: %s\n", who, what,
-		err ? strerror(err) : "wrong contents");
+		err > 0 ? strerror(err) : err ? wsheap_strerror(err) :
+		"wrong contents");
 	return 1;
 }
 
@@ -95,11 +97,11 @@ static int importer(int sock)
 	ret = wsheap_import(NULL, fds[0], 0, &heap);
 	close(fds[0]);
 	if (ret)
-		return fail("importer", "wsheap_import", -ret);
+		return fail("importer", "wsheap_import", ret);
 	ret = wsheap_ptr(heap, note.message_off, sizeof(MESSAGE),
 			 (void **)&msg);
 	if (ret)
-		return fail("importer", "wsheap_ptr", -ret);
+		return fail("importer", "wsheap_ptr", ret);
 	if (strcmp(msg, MESSAGE))
 		return fail("importer", "the message", 0);
 	printf("importer: message at heap offset %llu: \"%s\"\n",
@@ -121,7 +123,7 @@ static int importer(int sock)
 	/* The exporter reset the heap meanwhile: no system call tells us. */
 	ret = wsheap_generation(heap, &gen);
 	if (ret)
-		return fail("importer", "wsheap_generation", -ret);
+		return fail("importer", "wsheap_generation", ret);
 	printf("importer: generation %llu -> %llu\n",
 	       (unsigned long long)note.generation, (unsigned long long)gen);
 	if (gen == note.generation)
@@ -141,17 +143,17 @@ static int exporter(int sock)
 
 	ret = wsheap_create(NULL, 1 << 20, 0, 0, &heap);
 	if (ret)
-		return fail("exporter", "wsheap_create", -ret);
+		return fail("exporter", "wsheap_create", ret);
 	ret = wsheap_alloc(heap, sizeof(MESSAGE), (void **)&msg);
 	if (ret)
-		return fail("exporter", "wsheap_alloc", -ret);
+		return fail("exporter", "wsheap_alloc", ret);
 	strcpy(msg, MESSAGE);
 	/* The dma-buf holds whole pages: give the frame pages of its own. */
 	ret = wsheap_alloc_aligned(heap, frame_len,
 				   (size_t)sysconf(_SC_PAGESIZE),
 				   (void **)&frame);
 	if (ret)
-		return fail("exporter", "wsheap_alloc_aligned", -ret);
+		return fail("exporter", "wsheap_alloc_aligned", ret);
 	memset(frame, 'F', frame_len);
 
 	memset(&note, 0, sizeof(note));
@@ -163,7 +165,7 @@ static int exporter(int sock)
 	if (!ret)
 		ret = wsheap_export_dmabuf(heap, frame, frame_len, 0, &buf_fd);
 	if (ret)
-		return fail("exporter", "exporting", -ret);
+		return fail("exporter", "exporting", ret);
 	note.frame_len = frame_len;
 	if (send_fds(sock, &note, sizeof(note), heap_fd, buf_fd))
 		return fail("exporter", "sending the descriptors", errno);
@@ -179,7 +181,7 @@ static int exporter(int sock)
 
 	ret = wsheap_reset(heap);
 	if (ret)
-		return fail("exporter", "wsheap_reset", -ret);
+		return fail("exporter", "wsheap_reset", ret);
 	if (write(sock, "R", 1) != 1)
 		return fail("exporter", "talking to the importer", errno);
 	return wsheap_free(heap) ? 1 : 0;

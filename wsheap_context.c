@@ -3,6 +3,12 @@
  * Contexts: the handle namespace of one open of /dev/wsheap, and the
  * commands that act on a heap through a handle.  Arguments arrive already
  * copied in by the ioctl layer; nothing here touches user memory.
+ *
+ * A handle's rights are part of its entry (a tagged pointer), so a handle
+ * is never visible without them.  Handles and descriptors a command makes
+ * are reserved first and published by wsheap_cmd_commit() only after the
+ * result has reached user space.  A context opened without write access
+ * hands out nothing writable: its mappings, exports and dma-bufs.
  */
 #include <linux/dma-buf.h>
 #include <linux/file.h>
@@ -14,22 +20,29 @@
 
 /**
  * wsheap_context_create() - make an empty context
+ * @rdonly: the device was opened without write access
  *
+ * Context: process context; may sleep.
  * Return: the context with one reference, or NULL when out of memory.
  */
-struct wsheap_context *wsheap_context_create(void)
+struct wsheap_context *wsheap_context_create(bool rdonly)
 {
 	struct wsheap_context *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return NULL;
+	ctx->account = wsheap_account_alloc();
+	if (!ctx->account) {
+		kfree(ctx);
+		return NULL;
+	}
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
 	xa_init_flags(&ctx->handles, XA_FLAGS_ALLOC1);
-	atomic64_set(&ctx->committed, 0);
+	ctx->rdonly = rdonly;
 	ctx->pid = task_tgid_nr(current);
-	wsheap_debugfs_add_context(ctx);
+	wsheap_registry_add_context(ctx);
 	return ctx;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_create);
@@ -39,16 +52,29 @@ static void wsheap_context_release(struct kref *ref)
 	struct wsheap_context *ctx = container_of(ref, struct wsheap_context,
 						  ref);
 
-	WARN_ON_ONCE(atomic64_read(&ctx->committed));
-	wsheap_debugfs_del_context(ctx);
+	wsheap_registry_del_context(ctx);
+	wsheap_account_put(ctx->account);
 	xa_destroy(&ctx->handles);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 }
 
 /**
+ * wsheap_context_get() - take a reference to a context
+ * @ctx: the context
+ *
+ * Context: any.
+ */
+void wsheap_context_get(struct wsheap_context *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/**
  * wsheap_context_put() - drop a reference to a context
  * @ctx: the context; freed with its last reference
+ *
+ * Context: process context.
  */
 void wsheap_context_put(struct wsheap_context *ctx)
 {
@@ -56,21 +82,32 @@ void wsheap_context_put(struct wsheap_context *ctx)
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_put);
 
+static struct wsheap_heap *wsheap_entry_heap(void *entry, bool *rdonly)
+{
+	*rdonly = xa_pointer_tag(entry) == WSHEAP_HANDLE_RDONLY;
+	return xa_untag_pointer(entry);
+}
+
 /**
  * wsheap_context_close() - drop every handle and the opener's reference
- * @ctx: the context
+ * @ctx: the context; no command can be running on it
  *
- * Heaps that are still mapped somewhere live on without a handle.
+ * Heaps that are still held elsewhere (mapped, exported) live on.
+ *
+ * Context: process context (the device file's ->release()).
  */
 void wsheap_context_close(struct wsheap_context *ctx)
 {
-	struct wsheap_heap *heap;
 	unsigned long handle;
+	struct wsheap_heap *heap;
+	bool rdonly;
+	void *entry;
 
 	mutex_lock(&ctx->lock);
-	xa_for_each(&ctx->handles, handle, heap) {
+	xa_for_each(&ctx->handles, handle, entry) {
 		xa_erase(&ctx->handles, handle);
 		ctx->nr_heaps--;
+		heap = wsheap_entry_heap(entry, &rdonly);
 		wsheap_heap_user_put(heap);
 		wsheap_heap_put(heap);
 	}
@@ -80,56 +117,47 @@ void wsheap_context_close(struct wsheap_context *ctx)
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_close);
 
 /**
- * wsheap_context_get_heap_access() - look a handle up, with its access
+ * wsheap_context_get_heap() - look a handle up and reference its heap
  * @ctx: the context
  * @handle: the handle
  * @rdonly: returns whether the handle is read-only
  *
+ * Context: any; takes the handle table's spinlock.
  * Return: the heap, to be released with wsheap_heap_put(), or NULL.
  */
-struct wsheap_heap *wsheap_context_get_heap_access(struct wsheap_context *ctx,
-						   u32 handle, bool *rdonly)
+struct wsheap_heap *wsheap_context_get_heap(struct wsheap_context *ctx,
+					    u32 handle, bool *rdonly)
 {
-	struct wsheap_heap *heap;
+	struct wsheap_heap *heap = NULL;
+	void *entry;
 
 	xa_lock(&ctx->handles);
-	heap = xa_load(&ctx->handles, handle);
-	if (heap) {
+	entry = xa_load(&ctx->handles, handle);
+	if (entry) {
+		heap = wsheap_entry_heap(entry, rdonly);
 		wsheap_heap_get(heap);
-		*rdonly = xa_get_mark(&ctx->handles, handle,
-				      WSHEAP_MARK_RDONLY);
 	}
 	xa_unlock(&ctx->handles);
 	return heap;
 }
-
-/**
- * wsheap_context_get_heap() - look a handle up and reference its heap
- * @ctx: the context
- * @handle: the handle
- *
- * Return: the heap, to be released with wsheap_heap_put(), or NULL.
- */
-struct wsheap_heap *wsheap_context_get_heap(struct wsheap_context *ctx,
-					    u32 handle)
-{
-	bool rdonly;
-
-	return wsheap_context_get_heap_access(ctx, handle, &rdonly);
-}
 EXPORT_SYMBOL_IF_KUNIT(wsheap_context_get_heap);
 
-/* A heap the caller may modify through @handle, or an ERR_PTR(). */
-static struct wsheap_heap *wsheap_context_get_writable(struct wsheap_context *ctx,
-						       u32 handle)
+/*
+ * The heap behind @handle, for a command that changes it (@write) or hands
+ * out something writable (@handout): -ENOENT without it, -EPERM if the
+ * handle, or for @handout the context, is read-only.
+ */
+static struct wsheap_heap *wsheap_context_heap_for(struct wsheap_context *ctx,
+						   u32 handle, bool write,
+						   bool handout)
 {
 	struct wsheap_heap *heap;
 	bool rdonly;
 
-	heap = wsheap_context_get_heap_access(ctx, handle, &rdonly);
+	heap = wsheap_context_get_heap(ctx, handle, &rdonly);
 	if (!heap)
 		return ERR_PTR(-ENOENT);
-	if (rdonly) {
+	if ((write && rdonly) || (handout && (rdonly || ctx->rdonly))) {
 		wsheap_heap_put(heap);
 		return ERR_PTR(-EPERM);
 	}
@@ -137,60 +165,113 @@ static struct wsheap_heap *wsheap_context_get_writable(struct wsheap_context *ct
 }
 
 /*
- * Handles are handed out cyclically, so a destroyed handle is not reused
- * until the space wraps.  xa_alloc_cyclic() would restart from the bottom
- * on any error, -ENOMEM included, and give back a handle just destroyed:
- * only a full range (-EBUSY) wraps here.
+ * Reserve a handle: handles are handed out cyclically, so a destroyed one
+ * is not reused until the space wraps.  xa_alloc_cyclic() would restart from
+ * the bottom on any error, -ENOMEM included, and give back a handle just
+ * destroyed: only a full range (-EBUSY) wraps here.  The entry stays NULL
+ * (invisible to lookups) until wsheap_cmd_commit().
  */
-static int wsheap_context_alloc_handle(struct wsheap_context *ctx,
-				       struct wsheap_heap *heap, u32 *handle)
+static int wsheap_context_reserve(struct wsheap_context *ctx, u32 *handle)
 {
-	u32 next = ctx->next_handle;
-	int ret;
-
-	if (next < 1 || next > WSHEAP_MAX_HANDLE)
-		next = 1;
-	lockdep_assert_held(&ctx->lock);
-	ret = xa_alloc(&ctx->handles, handle, heap,
-		       XA_LIMIT(next, WSHEAP_MAX_HANDLE), GFP_KERNEL_ACCOUNT);
-	if (ret == -EBUSY && next > 1)
-		ret = xa_alloc(&ctx->handles, handle, heap,
-			       XA_LIMIT(1, next - 1), GFP_KERNEL_ACCOUNT);
-	if (ret)
-		return ret == -EBUSY ? -EMFILE : ret;
-	ctx->next_handle = *handle + 1;
-	return 0;
-}
-
-/*
- * Give @heap (whose reference the caller passes on) a handle in @ctx.  On
- * failure the reference is dropped.
- */
-static int wsheap_context_install(struct wsheap_context *ctx,
-				  struct wsheap_heap *heap, bool rdonly,
-				  u32 *handle)
-{
+	u32 next;
 	int ret;
 
 	mutex_lock(&ctx->lock);
-	if (ctx->nr_heaps >= READ_ONCE(wsheap_max_heaps_per_context)) {
+	ret = -EMFILE;
+	if (ctx->nr_heaps >= READ_ONCE(wsheap_max_heaps_per_context))
+		goto out;
+	next = ctx->next_handle;
+	if (next < 1 || next > WSHEAP_MAX_HANDLE)
+		next = 1;
+	ret = xa_alloc(&ctx->handles, handle, NULL,
+		       XA_LIMIT(next, WSHEAP_MAX_HANDLE), GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY && next > 1)
+		ret = xa_alloc(&ctx->handles, handle, NULL,
+			       XA_LIMIT(1, next - 1), GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY)
 		ret = -EMFILE;
-		goto err_unlock;
+	if (!ret) {
+		ctx->next_handle = *handle + 1;
+		ctx->nr_heaps++;
 	}
-	ret = wsheap_context_alloc_handle(ctx, heap, handle);
-	if (ret)
-		goto err_unlock;
-	if (rdonly)
-		xa_set_mark(&ctx->handles, *handle, WSHEAP_MARK_RDONLY);
-	wsheap_heap_user_get(heap);
-	ctx->nr_heaps++;
+out:
 	mutex_unlock(&ctx->lock);
-	return 0;
-
-err_unlock:
-	mutex_unlock(&ctx->lock);
-	wsheap_heap_put(heap);
 	return ret;
+}
+
+/**
+ * wsheap_cmd_commit() - publish what a command made, now the caller knows
+ * @ctx: the context the command ran in
+ * @cmd: the command; its descriptor is installed, its handle published
+ *
+ * Context: process context, after the result was copied to user space.
+ */
+void wsheap_cmd_commit(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
+{
+	void *entry;
+
+	if (cmd->file) {
+		fd_install(cmd->fd, cmd->file);
+		cmd->file = NULL;
+	}
+	if (cmd->heap) {
+		/* Count the user first: a DESTROY may follow at once. */
+		wsheap_heap_user_get(cmd->heap);
+		entry = xa_tag_pointer(cmd->heap,
+				       cmd->rdonly ? WSHEAP_HANDLE_RDONLY : 0);
+		/* A reserved slot needs no memory. */
+		xa_store(&ctx->handles, cmd->handle, entry, GFP_KERNEL);
+		cmd->heap = NULL;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_commit);
+
+/**
+ * wsheap_cmd_abort() - undo what a command reserved
+ * @ctx: the context the command ran in
+ * @cmd: the command, whose result could not reach user space
+ *
+ * Nothing is left behind: the descriptor number is freed with its file,
+ * the handle with the heap reference it would have held.
+ *
+ * Context: process context.
+ */
+void wsheap_cmd_abort(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
+{
+	if (cmd->file) {
+		put_unused_fd(cmd->fd);
+		fput(cmd->file);
+		cmd->file = NULL;
+	}
+	if (cmd->heap) {
+		mutex_lock(&ctx->lock);
+		xa_release(&ctx->handles, cmd->handle);
+		ctx->nr_heaps--;
+		mutex_unlock(&ctx->lock);
+		wsheap_heap_put(cmd->heap);
+		cmd->heap = NULL;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_abort);
+
+/* Give @heap (whose reference the caller passes on) a reserved handle. */
+static int wsheap_cmd_new_handle(struct wsheap_context *ctx,
+				 struct wsheap_cmd *cmd,
+				 struct wsheap_heap *heap, bool rdonly,
+				 u32 *handle, u64 *mmap_offset)
+{
+	int ret;
+
+	ret = wsheap_context_reserve(ctx, handle);
+	if (ret) {
+		wsheap_heap_put(heap);
+		return ret;
+	}
+	*mmap_offset = (u64)*handle << WSHEAP_SPAN_SHIFT;
+	cmd->heap = heap;
+	cmd->handle = *handle;
+	cmd->rdonly = rdonly;
+	return 0;
 }
 
 static bool wsheap_reserved_zero(const __u64 *reserved, size_t n)
@@ -201,52 +282,48 @@ static bool wsheap_reserved_zero(const __u64 *reserved, size_t n)
 /**
  * wsheap_cmd_create() - WSHEAP_IOC_CREATE
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
+ * Context: process context; may sleep.
  * Return: 0, -EINVAL, -EMFILE at max_heaps_per_context, or -ENOMEM.
  */
-int wsheap_cmd_create(struct wsheap_context *ctx, struct wsheap_create *args)
+int wsheap_cmd_create(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_create *args = &cmd->args.create;
 	struct wsheap_heap *heap;
-	u32 handle;
-	int ret;
 
 	if (args->flags & ~WSHEAP_CREATE_FLAGS ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-
-	heap = wsheap_heap_create(ctx, args->max_size, args->trim_size,
-				  args->flags);
+	heap = wsheap_file_create_heap(ctx, args->max_size, args->trim_size,
+				       args->flags);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-	ret = wsheap_context_install(ctx, heap, false, &handle);
-	if (ret)
-		return ret;
-
-	args->handle = handle;
-	args->mmap_offset = (u64)handle << WSHEAP_SPAN_SHIFT;
 	args->mmap_span = WSHEAP_SPAN;
-	return 0;
+	return wsheap_cmd_new_handle(ctx, cmd, heap, false, &args->handle,
+				     &args->mmap_offset);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_create);
 
 /**
  * wsheap_cmd_alloc() - WSHEAP_IOC_ALLOC
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
+ * Context: process context; may sleep.
  * Return: 0, -EPERM for a read-only handle, or a negative errno as
  * wsheap_heap_alloc() returns.
  */
-int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_alloc *args)
+int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_alloc *args = &cmd->args.alloc;
 	struct wsheap_heap *heap;
 	int ret;
 
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_writable(ctx, args->handle);
+	heap = wsheap_context_heap_for(ctx, args->handle, true, false);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	ret = wsheap_heap_alloc(heap, args->size, args->align, &args->offset,
@@ -257,32 +334,28 @@ int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_alloc *args)
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_alloc);
 
 /**
- * wsheap_cmd_reset() - WSHEAP_IOC_RESET
+ * wsheap_cmd_reset() - WSHEAP_IOC_RESET (and WSHEAP_IOC_RESET_V0)
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
- * @uarg: where the caller's struct lies in user memory, or NULL
- * @len: its size
+ * @cmd: the copied-in arguments; the new generation is written back into
+ *	them (which only RESET_V0 copies out)
  *
- * Return: 0, -EINVAL, -ENOENT, -EPERM for a read-only handle, -EBUSY
- * while a kernel user has allocations pinned, or -EFAULT (nothing done)
- * when @uarg lies in a page of the heap that the reset would give back.
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL, -ENOENT, -EPERM for a read-only handle, or -EBUSY
+ * while a kernel user has allocations pinned.
  */
-int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_reset *args,
-		     const void __user *uarg, size_t len)
+int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_reset *args = &cmd->args.reset;
 	struct wsheap_heap *heap;
-	long arg_page = -1;
 	int ret;
 
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_writable(ctx, args->handle);
+	heap = wsheap_context_heap_for(ctx, args->handle, true, false);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-	if (uarg)
-		arg_page = wsheap_store_user_page(heap, uarg, len);
-	ret = wsheap_heap_reset_keeping(heap, arg_page, &args->generation);
+	ret = wsheap_heap_reset(heap, &args->generation);
 	wsheap_heap_put(heap);
 	return ret;
 }
@@ -291,31 +364,38 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_reset);
 /**
  * wsheap_cmd_destroy() - WSHEAP_IOC_DESTROY
  * @ctx: the context
- * @args: the copied-in arguments
+ * @cmd: the copied-in arguments
  *
  * Removes the handle.  If no other user (handle, exported descriptor or
  * kernel user) remains, gives back all of the heap's memory now, even if
  * mappings of it remain (they raise SIGBUS from then on).
  *
+ * Context: process context; may sleep.
  * Return: 0, -EINVAL or -ENOENT.
  */
-int wsheap_cmd_destroy(struct wsheap_context *ctx,
-		       struct wsheap_destroy *args)
+int wsheap_cmd_destroy(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_destroy *args = &cmd->args.destroy;
 	struct wsheap_heap *heap;
+	bool rdonly;
+	void *entry;
 
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
-	heap = args->handle ? xa_erase(&ctx->handles, args->handle) : NULL;
-	if (heap)
+	/* A reserved handle is not there yet: xa_load() sees NULL. */
+	entry = args->handle ? xa_load(&ctx->handles, args->handle) : NULL;
+	if (entry) {
+		xa_erase(&ctx->handles, args->handle);
 		ctx->nr_heaps--;
+	}
 	mutex_unlock(&ctx->lock);
-	if (!heap)
+	if (!entry)
 		return -ENOENT;
 
+	heap = wsheap_entry_heap(entry, &rdonly);
 	if (wsheap_heap_user_put(heap))
 		wsheap_heap_kill(heap);
 	wsheap_heap_put(heap);
@@ -326,17 +406,20 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_destroy);
 /**
  * wsheap_cmd_info() - WSHEAP_IOC_INFO
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
+ * Context: process context.
  * Return: 0, -EINVAL or -ENOENT.
  */
-int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args)
+int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_info *args = &cmd->args.info;
 	struct wsheap_heap *heap;
+	bool rdonly;
 
 	if (!wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_heap(ctx, args->handle);
+	heap = wsheap_context_get_heap(ctx, args->handle, &rdonly);
 	if (!heap)
 		return -ENOENT;
 	wsheap_heap_info(heap, args);
@@ -346,45 +429,63 @@ int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_info *args)
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_info);
 
 /**
+ * wsheap_cmd_version() - WSHEAP_IOC_VERSION
+ * @ctx: the context
+ * @cmd: the results are written into it
+ *
+ * Context: any.
+ * Return: 0.
+ */
+int wsheap_cmd_version(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
+{
+	struct wsheap_version *ver = &cmd->args.version;
+
+	ver->abi = WSHEAP_ABI_VERSION;
+	ver->page_size = PAGE_SIZE;
+	ver->create_flags = WSHEAP_CREATE_FLAGS;
+	ver->span = WSHEAP_SPAN;
+	return 0;
+}
+
+/**
  * wsheap_cmd_export() - WSHEAP_IOC_EXPORT
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
- * Return: 0, -EINVAL, -ENOENT, -EPERM to export a read-only handle for
- * writing, -EMFILE without a free descriptor, or -ENOMEM.
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL, -ENOENT, -EPERM to export for writing through a
+ * read-only handle or context, -EMFILE without a free descriptor, or
+ * -ENOMEM.
  */
-int wsheap_cmd_export(struct wsheap_context *ctx, struct wsheap_export *args)
+int wsheap_cmd_export(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_export *args = &cmd->args.export;
+	bool rdonly = args->flags & WSHEAP_EXPORT_RDONLY;
 	struct wsheap_heap *heap;
 	struct file *file;
-	bool rdonly;
 	int fd;
 
 	if (args->flags & ~WSHEAP_EXPORT_FLAGS || args->pad ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_heap_access(ctx, args->handle, &rdonly);
-	if (!heap)
-		return -ENOENT;
-	if (rdonly && !(args->flags & WSHEAP_EXPORT_RDONLY)) {
-		wsheap_heap_put(heap);
-		return -EPERM;
-	}
-
+	heap = wsheap_context_heap_for(ctx, args->handle, false, !rdonly);
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
 	fd = get_unused_fd_flags(args->flags & WSHEAP_EXPORT_NO_CLOEXEC ?
 				 0 : O_CLOEXEC);
 	if (fd < 0) {
 		wsheap_heap_put(heap);
 		return fd;
 	}
-	file = wsheap_share_export(heap, args->flags & WSHEAP_EXPORT_RDONLY);
+	file = wsheap_file_export(heap, rdonly);
 	wsheap_heap_put(heap);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		return PTR_ERR(file);
 	}
-	fd_install(fd, file);
 	args->fd = fd;
+	cmd->file = file;
+	cmd->fd = fd;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_export);
@@ -392,45 +493,47 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_export);
 /**
  * wsheap_cmd_import() - WSHEAP_IOC_IMPORT
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
+ * Context: process context; may sleep.
  * Return: 0, -EINVAL (also for a descriptor that is not an exported heap),
  * -EBADF, or -EMFILE at max_heaps_per_context.
  */
-int wsheap_cmd_import(struct wsheap_context *ctx, struct wsheap_import *args)
+int wsheap_cmd_import(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 {
+	struct wsheap_import *args = &cmd->args.import;
 	struct wsheap_heap *heap;
 	bool rdonly;
-	u32 handle;
-	int ret;
 
 	if (args->flags ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_share_fdget(args->fd, &rdonly);
+	heap = wsheap_file_fdget(args->fd, &rdonly);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-	ret = wsheap_context_install(ctx, heap, rdonly, &handle);
-	if (ret)
-		return ret;
-	args->handle = handle;
 	args->access = rdonly ? WSHEAP_ACCESS_RDONLY : 0;
-	args->mmap_offset = (u64)handle << WSHEAP_SPAN_SHIFT;
-	return 0;
+	return wsheap_cmd_new_handle(ctx, cmd, heap, rdonly, &args->handle,
+				     &args->mmap_offset);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_import);
 
 /**
  * wsheap_cmd_export_dmabuf() - WSHEAP_IOC_EXPORT_DMABUF
  * @ctx: the context
- * @args: the copied-in arguments; results are written back into it
+ * @cmd: the copied-in arguments; results are written back into it
  *
+ * Even a read-only dma-buf can be written by a device it is attached to,
+ * so only a writable handle in a writable context may export one.
+ *
+ * Context: process context; may sleep.
  * Return: 0, -EINVAL for a bad range or flags, -ENOENT, -EPERM for a
- * read-only handle, -EMFILE without a free descriptor, or -ENOMEM.
+ * read-only handle or context, -EMFILE without a free descriptor,
+ * -EDQUOT or -ENOMEM over a limit or out of memory.
  */
 int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
-			     struct wsheap_export_dmabuf *args)
+			     struct wsheap_cmd *cmd)
 {
+	struct wsheap_export_dmabuf *args = &cmd->args.export_dmabuf;
 	struct wsheap_heap *heap;
 	struct dma_buf *dmabuf;
 	int fd;
@@ -438,20 +541,23 @@ int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
 	if (args->flags & ~WSHEAP_DMABUF_FLAGS || args->pad ||
 	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
 		return -EINVAL;
-	heap = wsheap_context_get_writable(ctx, args->handle);
+	heap = wsheap_context_heap_for(ctx, args->handle, true, true);
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
-	dmabuf = wsheap_dmabuf_export(heap, args->offset, args->size,
+	dmabuf = wsheap_dmabuf_export(heap, NULL, args->offset, args->size,
 				      args->flags & WSHEAP_DMABUF_RDONLY);
 	wsheap_heap_put(heap);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
-	fd = dma_buf_fd(dmabuf, args->flags & WSHEAP_DMABUF_NO_CLOEXEC ?
-			0 : O_CLOEXEC);
+	fd = get_unused_fd_flags(args->flags & WSHEAP_DMABUF_NO_CLOEXEC ?
+				 0 : O_CLOEXEC);
 	if (fd < 0) {
 		dma_buf_put(dmabuf);
 		return fd;
 	}
 	args->fd = fd;
+	cmd->file = dmabuf->file;
+	cmd->fd = fd;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_export_dmabuf);

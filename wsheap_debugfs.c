@@ -3,124 +3,83 @@
  * Observability: every context and heap, and the totals, readable without
  * writing code in /sys/kernel/debug/wsheap/{contexts,heaps,stats}.  The
  * wsheapctl tool formats them.  Each file starts with a header line naming
- * its columns, so tools can rely on names rather than positions.
+ * its columns, so tools can rely on names rather than positions.  This file
+ * only reads: the registry (wsheap_registry.c) owns the lists.
  */
 #include <linux/debugfs.h>
-#include <linux/list.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
 
 #include "wsheap_internal.h"
 
 static struct dentry *wsheap_debugfs_dir;
-static LIST_HEAD(wsheap_contexts);
-static LIST_HEAD(wsheap_heaps);
-/* Protects both lists; taken before any heap->lock. */
-static DEFINE_MUTEX(wsheap_lists_lock);
-static u64 wsheap_next_context_id;
 
-/**
- * wsheap_debugfs_add_context() - list a new context
- * @ctx: the context; also gets its id here
- */
-void wsheap_debugfs_add_context(struct wsheap_context *ctx)
+static void contexts_show_one(struct wsheap_context *ctx, void *m)
 {
-	mutex_lock(&wsheap_lists_lock);
-	ctx->id = ++wsheap_next_context_id;
-	list_add_tail(&ctx->node, &wsheap_contexts);
-	mutex_unlock(&wsheap_lists_lock);
-}
-
-/**
- * wsheap_debugfs_del_context() - unlist a context before it is freed
- * @ctx: the context
- */
-void wsheap_debugfs_del_context(struct wsheap_context *ctx)
-{
-	mutex_lock(&wsheap_lists_lock);
-	list_del(&ctx->node);
-	mutex_unlock(&wsheap_lists_lock);
-}
-
-/**
- * wsheap_debugfs_add_heap() - list a new heap
- * @heap: the heap
- */
-void wsheap_debugfs_add_heap(struct wsheap_heap *heap)
-{
-	mutex_lock(&wsheap_lists_lock);
-	list_add_tail(&heap->node, &wsheap_heaps);
-	mutex_unlock(&wsheap_lists_lock);
-}
-
-/**
- * wsheap_debugfs_del_heap() - unlist a heap before it is freed
- * @heap: the heap
- */
-void wsheap_debugfs_del_heap(struct wsheap_heap *heap)
-{
-	mutex_lock(&wsheap_lists_lock);
-	list_del(&heap->node);
-	mutex_unlock(&wsheap_lists_lock);
+	seq_printf(m, "%llu %d %u %lld\n", ctx->id, ctx->pid,
+		   READ_ONCE(ctx->nr_heaps),
+		   atomic64_read(&ctx->account->committed));
 }
 
 static int contexts_show(struct seq_file *m, void *unused)
 {
-	struct wsheap_context *ctx;
-
 	seq_puts(m, "context pid heaps committed\n");
-	mutex_lock(&wsheap_lists_lock);
-	list_for_each_entry(ctx, &wsheap_contexts, node)
-		seq_printf(m, "%llu %d %u %lld\n", ctx->id, ctx->pid,
-			   READ_ONCE(ctx->nr_heaps),
-			   atomic64_read(&ctx->committed));
-	mutex_unlock(&wsheap_lists_lock);
+	wsheap_registry_visit_contexts(contexts_show_one, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(contexts);
 
-static int heaps_show(struct seq_file *m, void *unused)
+static void heaps_show_one(struct wsheap_heap *heap, void *m)
 {
-	struct wsheap_heap *heap;
 	struct wsheap_info info;
 
-	seq_puts(m, "heap pid context max_size trim_size requested committed resident cursor generation users pins flags state\n");
-	mutex_lock(&wsheap_lists_lock);
-	list_for_each_entry(heap, &wsheap_heaps, node) {
-		wsheap_heap_info(heap, &info);
-		seq_printf(m, "%llu %d %llu %llu %llu %llu %llu %llu %llu %llu %d %u %#x %s\n",
-			   heap->id, heap->pid, heap->owner->id,
-			   info.max_size, info.trim_size, info.requested,
-			   info.committed, info.resident, info.cursor,
-			   info.generation, atomic_read(&heap->users),
-			   READ_ONCE(heap->pins), info.flags,
-			   READ_ONCE(heap->dead) ? "dead" : "live");
-	}
-	mutex_unlock(&wsheap_lists_lock);
+	wsheap_heap_info(heap, &info);
+	seq_printf(m, "%llu %d %llu %llu %llu %llu %llu %llu %llu %llu %d %u %#x %s %llu\n",
+		   heap->id, heap->pid, heap->owner_id, info.max_size,
+		   info.trim_size, info.requested, info.committed,
+		   info.resident, info.cursor, info.generation,
+		   atomic_read(&heap->users), READ_ONCE(heap->pins),
+		   info.flags, READ_ONCE(heap->dead) ? "dead" : "live",
+		   info.held);
+}
+
+static int heaps_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "heap pid context max_size trim_size requested committed resident cursor generation users pins flags state held\n");
+	wsheap_registry_visit_heaps(heaps_show_one, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(heaps);
 
+struct wsheap_totals {
+	unsigned long contexts;
+	unsigned long heaps;
+	unsigned long resident;
+};
+
+static void stats_count_context(struct wsheap_context *ctx, void *arg)
+{
+	((struct wsheap_totals *)arg)->contexts++;
+}
+
+static void stats_count_heap(struct wsheap_heap *heap, void *arg)
+{
+	struct wsheap_totals *t = arg;
+
+	t->heaps++;
+	t->resident += wsheap_store_resident(heap);
+}
+
 static int stats_show(struct seq_file *m, void *unused)
 {
-	unsigned long contexts = 0, heaps = 0, resident = 0;
-	struct wsheap_context *ctx;
-	struct wsheap_heap *heap;
+	struct wsheap_totals t = {};
 
-	mutex_lock(&wsheap_lists_lock);
-	list_for_each_entry(ctx, &wsheap_contexts, node)
-		contexts++;
-	list_for_each_entry(heap, &wsheap_heaps, node) {
-		heaps++;
-		resident += atomic_long_read(&heap->resident);
-	}
-	mutex_unlock(&wsheap_lists_lock);
-
-	seq_printf(m, "contexts %lu\n", contexts);
-	seq_printf(m, "heaps %lu\n", heaps);
+	wsheap_registry_visit_contexts(stats_count_context, &t);
+	wsheap_registry_visit_heaps(stats_count_heap, &t);
+	seq_printf(m, "contexts %lu\n", t.contexts);
+	seq_printf(m, "heaps %lu\n", t.heaps);
 	seq_printf(m, "committed %lld\n", atomic64_read(&wsheap_committed_total));
-	seq_printf(m, "resident %lu\n", resident << PAGE_SHIFT);
+	seq_printf(m, "resident %lu\n", t.resident << PAGE_SHIFT);
 	seq_printf(m, "max_bytes_total %llu\n", READ_ONCE(wsheap_max_bytes_total));
 	seq_printf(m, "max_bytes_per_context %llu\n",
 		   READ_ONCE(wsheap_max_bytes_per_context));
@@ -134,6 +93,8 @@ DEFINE_SHOW_ATTRIBUTE(stats);
  * wsheap_debugfs_init() - create /sys/kernel/debug/wsheap
  *
  * Failure is not fatal: the module works without its debugfs files.
+ *
+ * Context: module init.
  */
 void wsheap_debugfs_init(void)
 {
@@ -148,6 +109,8 @@ void wsheap_debugfs_init(void)
 
 /**
  * wsheap_debugfs_exit() - remove it
+ *
+ * Context: module exit.
  */
 void wsheap_debugfs_exit(void)
 {

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The heap object: a bump allocator over a page store, with a quota on the
- * bytes requested, a trim size kept across resets, and a commitment charged
- * to its creating context and to the module-wide total.
+ * bytes requested, a trim size kept across resets, pins that hold resets
+ * off, the dma-buf ranges of the current generation, and the contents of
+ * the status page.  A heap's commitment is charged to its creator's account.
+ *
+ * A generation is a capability: every allocation belongs to the generation
+ * it was made in, and kernel accesses name it (wsheap_heap_check()).  A
+ * reset ends the generation; the pages it keeps are reused by the next one,
+ * so it first takes from the heap every page that outlives the generation
+ * elsewhere: those of its dma-bufs and those a long-term pin holds.
  */
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/log2.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -20,14 +27,11 @@
 #define CREATE_TRACE_POINTS
 #include "wsheap_trace.h"
 
-/* Bytes committed by every heap of every context. */
-atomic64_t wsheap_committed_total = ATOMIC64_INIT(0);
-EXPORT_SYMBOL_IF_KUNIT(wsheap_committed_total);
-
 /**
  * wsheap_trim_pages() - pages a reset keeps for a trim size
  * @trim_size: bytes, any value
  *
+ * Context: any.
  * Return: @trim_size rounded up to pages, without overflowing.
  */
 u64 wsheap_trim_pages(u64 trim_size)
@@ -36,148 +40,171 @@ u64 wsheap_trim_pages(u64 trim_size)
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_trim_pages);
 
-/* Charge @pages of commitment, or fail with nothing charged. */
-static int wsheap_charge(struct wsheap_heap *heap, u64 pages)
+/* Publish the heap's state on its status page (ABI 1 fields). */
+static void wsheap_status_write(struct wsheap_heap *heap, bool resetting)
 {
-	struct wsheap_context *ctx = heap->owner;
-	u64 bytes = pages << PAGE_SHIFT;
+	struct wsheap_status *st = folio_address(heap->status);
+	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
+		    (resetting ? WSHEAP_STATUS_RESETTING : 0);
 
-	if (atomic64_add_return(bytes, &ctx->committed) >
-	    READ_ONCE(wsheap_max_bytes_per_context)) {
-		atomic64_sub(bytes, &ctx->committed);
-		return -EDQUOT;
-	}
-	if (atomic64_add_return(bytes, &wsheap_committed_total) >
-	    READ_ONCE(wsheap_max_bytes_total)) {
-		atomic64_sub(bytes, &wsheap_committed_total);
-		atomic64_sub(bytes, &ctx->committed);
-		return -ENOMEM;
-	}
-	return 0;
+	lockdep_assert_held(&heap->lock);
+	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
+	/* ABI 1 readers load flags, then generation, with acquire. */
+	smp_store_release(&st->flags, flags);
+	/* Readers load the generation with acquire, then the rest. */
+	smp_store_release(&st->generation, heap->generation);
 }
 
-static void wsheap_uncharge(struct wsheap_heap *heap, u64 pages)
+/*
+ * The write side of the status page's sequence counter, as
+ * write_seqcount_begin()/end() do it: odd while a reset or destroy runs.
+ */
+static void wsheap_status_begin(struct wsheap_heap *heap)
 {
-	u64 bytes = pages << PAGE_SHIFT;
+	struct wsheap_status *st = folio_address(heap->status);
 
-	atomic64_sub(bytes, &heap->owner->committed);
-	atomic64_sub(bytes, &wsheap_committed_total);
+	WRITE_ONCE(st->sequence, ++heap->sequence);
+	/* Odd before any change: pairs with the reader's second load. */
+	smp_wmb();
+}
+
+static void wsheap_status_end(struct wsheap_heap *heap)
+{
+	struct wsheap_status *st = folio_address(heap->status);
+
+	/* Every change before even: pairs with the reader's smp_rmb(). */
+	smp_wmb();
+	WRITE_ONCE(st->sequence, ++heap->sequence);
 }
 
 /**
- * wsheap_heap_create() - make a heap and the file that anchors it
- * @owner: the context charged for the heap's commitment
+ * wsheap_heap_create() - make a heap over a new page store
+ * @owner: the context whose account is charged for the heap's memory
+ * @mapping: the page store, set up with wsheap_store_setup()
  * @max_size: quota on the sum of allocation sizes between resets
  * @trim_size: bytes a reset keeps committed
  * @flags: WSHEAP_CREATE_* flags, already validated
  *
- * Commits no memory.  The caller owns the one reference to the heap's file.
+ * Commits no memory but the status page.  The caller makes the anchor file
+ * and sets @file.
  *
+ * Context: process context; may sleep.
  * Return: the heap, or an ERR_PTR().
  */
 struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
+				       struct address_space *mapping,
 				       u64 max_size, u64 trim_size, u32 flags)
 {
 	struct wsheap_heap *heap;
-	struct file *file;
+	struct folio *status;
 
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL_ACCOUNT);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
-	heap->status = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!heap->status) {
+	/* Pages are charged to the creator even when another task faults. */
+	heap->memcg = get_mem_cgroup_from_mm(current->mm);
+	status = wsheap_store_status_folio(mapping, heap->memcg);
+	if (IS_ERR(status)) {
+		mem_cgroup_put(heap->memcg);
 		kfree(heap);
-		return ERR_PTR(-ENOMEM);
+		return ERR_CAST(status);
 	}
-
-	init_rwsem(&heap->inval_sem);
+	heap->status = status;
+	heap->mapping = mapping;
 	mutex_init(&heap->lock);
-	xa_init(&heap->pages);
-	atomic_long_set(&heap->resident, 0);
+	INIT_LIST_HEAD(&heap->exports);
+	atomic_long_set(&heap->held, 0);
 	atomic_set(&heap->users, 0);
 	heap->max_size = max_size;
 	heap->trim_size = trim_size;
 	heap->flags = flags;
-
-	file = wsheap_store_file(heap);
-	if (IS_ERR(file)) {
-		__free_page(heap->status);
-		kfree(heap);
-		return ERR_CAST(file);
-	}
-	heap->file = file;
-	heap->mapping = file->f_mapping;
-	/* Pages are charged to the creator even when another task faults. */
-	heap->memcg = get_mem_cgroup_from_mm(current->mm);
-	kref_get(&owner->ref);
-	heap->owner = owner;
-	heap->id = file_inode(file)->i_ino;
+	wsheap_account_get(owner->account);
+	heap->account = owner->account;
+	heap->owner_id = owner->id;
+	heap->id = mapping->host->i_ino;
 	heap->pid = task_tgid_nr(current);
-	wsheap_debugfs_add_heap(heap);
+	wsheap_registry_add_heap(heap);
 	trace_wsheap_create(heap->id, max_size, trim_size, flags);
 	return heap;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_create);
 
 /**
- * wsheap_heap_get() - take a reference to a heap
- * @heap: the heap
- */
-void wsheap_heap_get(struct wsheap_heap *heap)
-{
-	get_file(heap->file);
-}
-EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_get);
-
-/**
- * wsheap_heap_put() - drop a reference to a heap
- * @heap: the heap; freed when its last reference goes
- */
-void wsheap_heap_put(struct wsheap_heap *heap)
-{
-	fput(heap->file);
-}
-EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_put);
-
-/**
- * wsheap_heap_user_get() - count a new user (handle, descriptor, driver)
- * @heap: the heap; the user holds a reference of its own to it
- */
-void wsheap_heap_user_get(struct wsheap_heap *heap)
-{
-	atomic_inc(&heap->users);
-}
-
-/**
- * wsheap_heap_user_put() - uncount a user
- * @heap: the heap
- *
- * Return: true if that was the last user.
- */
-bool wsheap_heap_user_put(struct wsheap_heap *heap)
-{
-	return atomic_dec_and_test(&heap->users);
-}
-
-/**
- * wsheap_heap_check_range() - is a range allocated in this generation?
- * @heap: the heap, with @heap->lock or @heap->inval_sem held
+ * wsheap_heap_check() - is a range allocated in a generation?
+ * @heap: the heap, with @heap->lock or the invalidate lock held
+ * @generation: the generation the range was allocated in
  * @offset: start of the range
  * @len: bytes
  *
- * Return: 0, -ENOENT if the heap is dead, -EINVAL outside [0, cursor).
+ * Context: any, with the locks above.
+ * Return: 0, -ENOENT if the heap is dead, -ESTALE if a reset ended
+ * @generation, -EINVAL outside what the generation allocated.
  */
-int wsheap_heap_check_range(struct wsheap_heap *heap, u64 offset, u64 len)
+int wsheap_heap_check(struct wsheap_heap *heap, u64 generation, u64 offset,
+		      u64 len)
 {
 	u64 end;
 
 	if (heap->dead)
 		return -ENOENT;
+	if (generation != heap->generation)
+		return -ESTALE;
 	if (check_add_overflow(offset, len, &end) || end > heap->cursor)
 		return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check_range);
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check);
+
+static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
+				    u64 align, u64 *offset, u64 *generation)
+{
+	u64 start, end, pages, old;
+	int ret;
+
+	lockdep_assert_held(&heap->lock);
+	if (!align)
+		align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	if (heap->dead)
+		return -ENOENT;
+	/* requested <= max_size always holds, so this cannot wrap. */
+	if (size > heap->max_size - heap->requested)
+		return -ENOSPC;
+	if (check_add_overflow(heap->cursor, align - 1, &start))
+		return -EOVERFLOW;
+	start &= ~(align - 1);
+	if (check_add_overflow(start, size, &end))
+		return -EOVERFLOW;
+	if (end > WSHEAP_STATUS_OFFSET)
+		return -EFBIG;
+
+	old = heap->committed_pages;
+	pages = wsheap_trim_pages(end);
+	if (pages > old) {
+		ret = wsheap_limits_charge(heap->account, pages - old);
+		if (ret)
+			return ret;
+		if (heap->flags & WSHEAP_CREATE_POPULATE) {
+			ret = wsheap_store_populate(heap, old, pages);
+			if (ret) {
+				wsheap_limits_uncharge(heap->account,
+						       pages - old);
+				return ret;
+			}
+		}
+		/* Faults read this without the lock: publish it last. */
+		smp_store_release(&heap->committed_pages, pages);
+		wsheap_status_write(heap, false);
+	}
+	heap->cursor = end;
+	heap->requested += size;
+	*offset = start;
+	*generation = heap->generation;
+	trace_wsheap_alloc(heap->id, size, align, start,
+			   heap->committed_pages << PAGE_SHIFT);
+	return 0;
+}
 
 /**
  * wsheap_heap_alloc() - carve a block from a heap
@@ -189,89 +216,207 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check_range);
  *
  * A failed call changes nothing.
  *
+ * Context: process context; takes @heap->lock, may sleep.
  * Return: 0, -EINVAL for a bad alignment, -ENOENT if the heap was destroyed,
  * -ENOSPC over quota, -EOVERFLOW if the block's end overflows, -EFBIG beyond
  * WSHEAP_STATUS_OFFSET, -EDQUOT over the context's limit, -ENOMEM over the
- * total limit or out of memory.
+ * total limit or out of memory, -EINTR on a fatal signal while populating.
  */
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation)
 {
-	u64 start, end, pages, old;
 	int ret;
 
-	if (!align)
-		align = WSHEAP_DEFAULT_ALIGN;
-	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
-
 	mutex_lock(&heap->lock);
-	ret = -ENOENT;
-	if (heap->dead)
-		goto out;
-	/* requested <= max_size always holds, so this cannot wrap. */
-	ret = -ENOSPC;
-	if (size > heap->max_size - heap->requested)
-		goto out;
-	ret = -EOVERFLOW;
-	if (check_add_overflow(heap->cursor, align - 1, &start))
-		goto out;
-	start &= ~(align - 1);
-	if (check_add_overflow(start, size, &end))
-		goto out;
-	ret = -EFBIG;
-	if (end > WSHEAP_STATUS_OFFSET)
-		goto out;
-
-	old = heap->committed_pages;
-	pages = wsheap_trim_pages(end);
-	if (pages > old) {
-		ret = wsheap_charge(heap, pages - old);
-		if (ret)
-			goto out;
-		if (heap->flags & WSHEAP_CREATE_POPULATE) {
-			ret = wsheap_store_populate(heap, old, pages);
-			if (ret) {
-				wsheap_uncharge(heap, pages - old);
-				goto out;
-			}
-		}
-		/* Faults read this without the lock: publish it last. */
-		smp_store_release(&heap->committed_pages, pages);
-		wsheap_store_update_status(heap);
-	}
-	heap->cursor = end;
-	heap->requested += size;
-	*offset = start;
-	*generation = heap->generation;
-	trace_wsheap_alloc(heap->id, size, align, start,
-			   heap->committed_pages << PAGE_SHIFT);
-	ret = 0;
-out:
+	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
 	mutex_unlock(&heap->lock);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc);
 
 /**
- * wsheap_heap_reset_keeping() - reset a heap unless it gives back a page
+ * wsheap_heap_alloc_pinned() - carve a block and pin it, atomically
  * @heap: the heap
- * @keep_page: a page index the reset must keep, or -1
- * @generation: returns the generation after the reset
+ * @size: as for wsheap_heap_alloc()
+ * @align: as for wsheap_heap_alloc()
+ * @offset: returns the block's offset in the heap
+ * @generation: returns the generation the block belongs to
  *
- * As wsheap_heap_reset(), but fails without acting if @keep_page is a page
- * the reset would give back: RESET's argument may lie in the arena, and the
- * result could not be written back into a page that is gone.
+ * No reset can come between the allocation and the pin.
  *
- * Return: as wsheap_heap_reset(), or -EFAULT for @keep_page.
+ * Context: process context; takes @heap->lock, may sleep.
+ * Return: as wsheap_heap_alloc().
  */
-int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
-			      u64 *generation)
+int wsheap_heap_alloc_pinned(struct wsheap_heap *heap, u64 size, u64 align,
+			     u64 *offset, u64 *generation)
 {
+	int ret;
+
+	mutex_lock(&heap->lock);
+	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
+	if (!ret)
+		heap->pins++;
+	mutex_unlock(&heap->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc_pinned);
+
+/**
+ * wsheap_heap_pin() - hold resets off while a range is in use
+ * @heap: the heap
+ * @generation: the generation the range was allocated in
+ * @offset: start of the range
+ * @len: bytes
+ *
+ * Pins nest: each is undone by one wsheap_heap_unpin().
+ *
+ * Context: process context; takes @heap->lock.
+ * Return: as wsheap_heap_check().
+ */
+int wsheap_heap_pin(struct wsheap_heap *heap, u64 generation, u64 offset,
+		    u64 len)
+{
+	int ret;
+
+	mutex_lock(&heap->lock);
+	ret = wsheap_heap_check(heap, generation, offset, len);
+	if (!ret)
+		heap->pins++;
+	mutex_unlock(&heap->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_pin);
+
+/**
+ * wsheap_heap_unpin() - undo one pin
+ * @heap: the heap
+ *
+ * Context: process context; takes @heap->lock.
+ */
+void wsheap_heap_unpin(struct wsheap_heap *heap)
+{
+	mutex_lock(&heap->lock);
+	if (!WARN_ON_ONCE(!heap->pins))
+		heap->pins--;
+	mutex_unlock(&heap->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_unpin);
+
+/**
+ * wsheap_heap_add_range() - record that a dma-buf holds a range's pages
+ * @heap: the heap, with the invalidate lock held shared
+ * @generation: the generation the range must belong to, or NULL for the
+ *	current one
+ * @range: the range, which must lie within the committed pages
+ *
+ * The next reset or destroy gives the range's pages up to the dma-buf.
+ *
+ * Context: process context; takes @heap->lock.
+ * Return: 0, -ENOENT if the heap is dead, -ESTALE for an ended
+ * generation, -EINVAL beyond the committed pages.
+ */
+int wsheap_heap_add_range(struct wsheap_heap *heap, const u64 *generation,
+			  struct wsheap_range *range)
+{
+	int ret = 0;
+
+	mutex_lock(&heap->lock);
+	if (heap->dead)
+		ret = -ENOENT;
+	else if (generation && *generation != heap->generation)
+		ret = -ESTALE;
+	else if (range->first + range->npages > heap->committed_pages)
+		ret = -EINVAL;
+	if (!ret)
+		list_add_tail(&range->node, &heap->exports);
+	mutex_unlock(&heap->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_add_range);
+
+/**
+ * wsheap_heap_del_range() - a dma-buf lets go of its range
+ * @heap: the heap
+ * @range: a range added with wsheap_heap_add_range()
+ *
+ * Context: process context; takes @heap->lock.
+ */
+void wsheap_heap_del_range(struct wsheap_heap *heap,
+			   struct wsheap_range *range)
+{
+	mutex_lock(&heap->lock);
+	if (range->detached)
+		atomic_long_sub(range->npages, &heap->held);
+	else
+		list_del(&range->node);
+	mutex_unlock(&heap->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_del_range);
+
+/*
+ * The generation ends: the pages its dma-bufs hold become theirs alone.
+ * Those below @keep are taken out of the store now (the rest go with the
+ * give-back), so the next generation gets fresh pages at their offsets.
+ * Return: whether a page below @keep left the store.
+ */
+static bool wsheap_heap_detach_ranges(struct wsheap_heap *heap, pgoff_t keep)
+{
+	struct wsheap_range *range, *tmp;
+	bool kept_went = false;
+
+	list_for_each_entry_safe(range, tmp, &heap->exports, node) {
+		if (range->first < keep) {
+			wsheap_store_give_back(heap, range->first,
+					       min_t(pgoff_t, keep, range->first +
+						     range->npages));
+			kept_went = true;
+		}
+		range->detached = true;
+		atomic_long_add(range->npages, &heap->held);
+		list_del_init(&range->node);
+	}
+	return kept_went;
+}
+
+/*
+ * A POPULATE heap backs every committed page: add the pages a reset gave
+ * to their holders again, or, without the memory, keep less.
+ * Return: the pages kept.
+ */
+static u64 wsheap_heap_refill(struct wsheap_heap *heap, u64 keep)
+{
+	u64 filled = wsheap_store_fill(heap, keep);
+
+	if (filled < keep) {
+		wsheap_store_give_back(heap, filled, keep);
+		WRITE_ONCE(heap->committed_pages, filled);
+	}
+	return filled;
+}
+
+/**
+ * wsheap_heap_reset() - release every allocation of a heap at once
+ * @heap: the heap
+ * @generation: returns the generation after the reset (may be NULL)
+ *
+ * Keeps at most trim_size bytes (page rounded) committed.  Every page beyond
+ * is unmapped from every process before it is freed; kept pages that a
+ * dma-buf or a long-term pin holds leave the heap to their holder.  Takes
+ * time in the number of pages given back, never in the number of
+ * allocations.  The new generation is on the status page.
+ *
+ * Context: process context; takes the invalidate lock exclusive and
+ * @heap->lock, may sleep.
+ * Return: 0, -ENOENT if the heap was destroyed, or -EBUSY while a kernel
+ * user has allocations pinned.
+ */
+int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
+{
+	bool kept_went;
 	u64 keep, old;
 	int ret = 0;
 
-	down_write(&heap->inval_sem);
+	filemap_invalidate_lock(heap->mapping);
 	mutex_lock(&heap->lock);
 	if (heap->dead) {
 		ret = -ENOENT;
@@ -283,62 +428,32 @@ int wsheap_heap_reset_keeping(struct wsheap_heap *heap, long keep_page,
 	}
 	old = heap->committed_pages;
 	keep = min(wsheap_trim_pages(heap->trim_size), old);
-	if (keep_page >= 0 && keep_page >= keep) {
-		ret = -EFAULT;
-		goto out;
-	}
-	/*
-	 * Publish the new state (generation, committed size) before a kept
-	 * page is zeroed or a page is given back: a lock-free reader that
-	 * sees the old generation again after reading the arena (a
-	 * seqlock-style re-check) then knows that what it read was not yet
-	 * wiped.  Faults wait on inval_sem, so none sees the new size early.
-	 */
-	*generation = ++heap->generation;
+	wsheap_status_begin(heap);
+	heap->generation++;
 	heap->cursor = 0;
 	heap->requested = 0;
+	/* Faults wait on the invalidate lock; fault-around reads this. */
 	WRITE_ONCE(heap->committed_pages, keep);
-	heap->resetting = true;
-	wsheap_store_update_status(heap);
-	/* Pairs with readers' fence between the data and the re-check. */
-	smp_wmb();
-	/*
-	 * No page exists, and no mapping reaches a page, at or beyond the
-	 * old committed size: when everything is kept there is nothing to
-	 * zap or free, and walking the mappings' page tables would be the
-	 * cost.
-	 */
-	if (keep < old)
-		wsheap_store_release(heap, keep);
+	wsheap_status_write(heap, true);
+	kept_went = wsheap_heap_detach_ranges(heap, keep);
+	wsheap_store_give_back(heap, keep, old);
+	if (wsheap_store_release_pinned(heap, keep))
+		kept_went = true;
+	if (kept_went && (heap->flags & WSHEAP_CREATE_POPULATE))
+		keep = wsheap_heap_refill(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
-	wsheap_uncharge(heap, old - keep);
+	wsheap_limits_uncharge(heap->account, old - keep);
 	trace_wsheap_reset(heap->id, heap->generation, keep << PAGE_SHIFT,
 			   (old - keep) << PAGE_SHIFT);
-	heap->resetting = false;
-	wsheap_store_update_status(heap);
+	wsheap_status_write(heap, false);
+	wsheap_status_end(heap);
+	if (generation)
+		*generation = heap->generation;
 out:
 	mutex_unlock(&heap->lock);
-	up_write(&heap->inval_sem);
+	filemap_invalidate_unlock(heap->mapping);
 	return ret;
-}
-EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_reset_keeping);
-
-/**
- * wsheap_heap_reset() - release every allocation of a heap at once
- * @heap: the heap
- * @generation: returns the generation after the reset
- *
- * Keeps at most trim_size bytes (page rounded) committed.  Every page beyond
- * is unmapped from every process before it is freed.  Takes time in the
- * number of pages given back, never in the number of allocations.
- *
- * Return: 0, -ENOENT if the heap was destroyed, or -EBUSY while a kernel
- * user has allocations pinned.
- */
-int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
-{
-	return wsheap_heap_reset_keeping(heap, -1, generation);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_reset);
 
@@ -346,25 +461,33 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_reset);
  * wsheap_heap_kill() - give back all of a heap's memory for good
  * @heap: the heap
  *
- * Unmaps and frees every page; later faults raise SIGBUS and later
- * operations fail with -ENOENT.  The heap itself lives until its last
- * reference goes.
+ * Unmaps and frees every page (dma-bufs and pins keep theirs); later faults
+ * raise SIGBUS and later operations fail with -ENOENT.  The heap itself
+ * lives until its last reference goes.
+ *
+ * Context: process context; takes the invalidate lock exclusive and
+ * @heap->lock, may sleep.
  */
 void wsheap_heap_kill(struct wsheap_heap *heap)
 {
-	down_write(&heap->inval_sem);
+	u64 old;
+
+	filemap_invalidate_lock(heap->mapping);
 	mutex_lock(&heap->lock);
 	if (!heap->dead) {
+		old = heap->committed_pages;
+		trace_wsheap_destroy(heap->id, old << PAGE_SHIFT);
+		wsheap_status_begin(heap);
 		heap->dead = true;
-		trace_wsheap_destroy(heap->id,
-				     heap->committed_pages << PAGE_SHIFT);
-		wsheap_store_release(heap, 0);
-		wsheap_uncharge(heap, heap->committed_pages);
 		WRITE_ONCE(heap->committed_pages, 0);
-		wsheap_store_update_status(heap);
+		wsheap_status_write(heap, false);
+		wsheap_heap_detach_ranges(heap, 0);
+		wsheap_store_give_back(heap, 0, old);
+		wsheap_limits_uncharge(heap->account, old);
+		wsheap_status_end(heap);
 	}
 	mutex_unlock(&heap->lock);
-	up_write(&heap->inval_sem);
+	filemap_invalidate_unlock(heap->mapping);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_kill);
 
@@ -372,6 +495,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_kill);
  * wsheap_heap_info() - snapshot a heap's sizes and counters
  * @heap: the heap
  * @info: filled in, except @info->handle
+ *
+ * Context: process context; takes @heap->lock.
  */
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info)
 {
@@ -381,29 +506,48 @@ void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info)
 	info->trim_size = heap->trim_size;
 	info->requested = heap->requested;
 	info->committed = heap->committed_pages << PAGE_SHIFT;
-	info->resident = (u64)atomic_long_read(&heap->resident) << PAGE_SHIFT;
+	info->resident = (u64)wsheap_store_resident(heap) << PAGE_SHIFT;
 	info->cursor = heap->cursor;
 	info->generation = heap->generation;
+	info->held = (u64)atomic_long_read(&heap->held) << PAGE_SHIFT;
 	mutex_unlock(&heap->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_info);
 
 /**
- * wsheap_heap_free() - free a heap whose last reference is gone
- * @heap: the heap; no mapping of it can exist any more
+ * wsheap_heap_generation() - the heap's current generation
+ * @heap: the heap
  *
- * Called from the heap file's ->release().
+ * Context: process context; takes @heap->lock.
+ * Return: the number of resets so far.
+ */
+u64 wsheap_heap_generation(struct wsheap_heap *heap)
+{
+	u64 generation;
+
+	mutex_lock(&heap->lock);
+	generation = heap->generation;
+	mutex_unlock(&heap->lock);
+	return generation;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_generation);
+
+/**
+ * wsheap_heap_free() - free a heap whose last reference is gone
+ * @heap: the heap; no mapping, dma-buf or pin of it can exist any more
+ *
+ * Called from the anchor file's ->release().
+ *
+ * Context: process context; may sleep.
  */
 void wsheap_heap_free(struct wsheap_heap *heap)
 {
-	struct wsheap_context *owner = heap->owner;
-
 	wsheap_heap_kill(heap);
-	wsheap_debugfs_del_heap(heap);
-	xa_destroy(&heap->pages);
+	wsheap_registry_del_heap(heap);
+	folio_put(heap->status);
 	mem_cgroup_put(heap->memcg);
-	__free_page(heap->status);
+	wsheap_account_put(heap->account);
 	mutex_destroy(&heap->lock);
 	kfree(heap);
-	wsheap_context_put(owner);
 }
+EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_free);

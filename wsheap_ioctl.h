@@ -18,8 +18,15 @@
  * at WSHEAP_STATUS_OFFSET), which any party may map read-only to learn of
  * resets without a system call; allocations end before it.
  *
+ * Rights travel with descriptors: a read-only handle, a read-only export,
+ * and everything a context opened without write access hands out (mappings,
+ * exports) can never become writable, and no mapping is ever executable.
+ *
  * Sharing: EXPORT makes a file descriptor for a heap, IMPORT turns one into
  * a handle in another context; EXPORT_DMABUF makes a dma-buf of a range.
+ *
+ * 32-bit processes cannot address the span's mmap offsets: opening the
+ * device from one fails with EOPNOTSUPP.
  */
 #ifndef _UAPI_WSHEAP_IOCTL_H
 #define _UAPI_WSHEAP_IOCTL_H
@@ -69,9 +76,8 @@
 /* struct wsheap_status flags */
 #define WSHEAP_STATUS_DEAD		(1U << 0)
 /*
- * A RESET is under way: generation and committed are already the new ones,
- * kept pages may still be being zeroed and given-back ones unmapped.  A
- * reader that needs the reset's effects complete waits for it to clear.
+ * Set while a RESET runs (ABI 1; kept for old readers): use @sequence,
+ * which says the same as one counter.
  */
 #define WSHEAP_STATUS_RESETTING		(1U << 1)
 
@@ -82,12 +88,19 @@
  * @committed: bytes the heap backs now
  * @flags: WSHEAP_STATUS_* (read with acquire semantics)
  * @pad: zero
+ * @sequence: a sequence counter, as perf's mmap page and the vDSO keep one:
+ *	odd while a RESET or the heap's destruction runs, even otherwise, and
+ *	bumped twice by each.  A reader loads it (acquire), waits while it is
+ *	odd, reads @generation and the arena, issues an acquire fence (or
+ *	smp_rmb()) and loads it again: equal values mean nothing it read was
+ *	wiped or given back meanwhile.
  */
 struct wsheap_status {
 	__u64 generation;
 	__u64 committed;
 	__u32 flags;
 	__u32 pad;
+	__u64 sequence;
 };
 
 /**
@@ -111,6 +124,8 @@ struct wsheap_create {
 	__u64 reserved[3];
 };
 
+#define WSHEAP_CREATE_SIZE_VER0		64	/* the first published size */
+
 /**
  * struct wsheap_alloc - WSHEAP_IOC_ALLOC: carve a block from a heap
  * @handle: in: the heap
@@ -132,11 +147,15 @@ struct wsheap_alloc {
 	__u64 reserved[2];
 };
 
+#define WSHEAP_ALLOC_SIZE_VER0		56
+
 /**
  * struct wsheap_reset - WSHEAP_IOC_RESET: release every allocation at once
  * @handle: in: the heap
  * @flags: in: must be zero
- * @generation: out: the heap's generation after the reset
+ * @generation: ignored by WSHEAP_IOC_RESET, which writes nothing back (the
+ *	new generation is on the status page and in the next ALLOC's reply,
+ *	and INFO reports it); out for WSHEAP_IOC_RESET_V0 only
  * @reserved: must be zero
  */
 struct wsheap_reset {
@@ -145,6 +164,8 @@ struct wsheap_reset {
 	__u64 generation;
 	__u64 reserved[2];
 };
+
+#define WSHEAP_RESET_SIZE_VER0		32
 
 /**
  * struct wsheap_destroy - WSHEAP_IOC_DESTROY: free a heap and its handle
@@ -158,6 +179,8 @@ struct wsheap_destroy {
 	__u64 reserved[2];
 };
 
+#define WSHEAP_DESTROY_SIZE_VER0	24
+
 /**
  * struct wsheap_info - WSHEAP_IOC_INFO: a heap's sizes and counters
  * @handle: in: the heap
@@ -166,9 +189,12 @@ struct wsheap_destroy {
  * @trim_size: out: as created
  * @requested: out: sum of ALLOC sizes since creation or the last reset
  * @committed: out: bytes the heap backs, page rounded (its actual size)
- * @resident: out: bytes of pages present now
+ * @resident: out: bytes of pages present now, @held included
  * @cursor: out: the offset where the next block starts before alignment
  * @generation: out: number of resets so far
+ * @held: out: bytes of pages the heap gave up (at a reset or destroy) that
+ *	a dma-buf or a long-term pin still holds; part of @resident, and
+ *	charged to the creator until they are freed
  * @reserved: must be zero
  */
 struct wsheap_info {
@@ -181,8 +207,11 @@ struct wsheap_info {
 	__u64 resident;
 	__u64 cursor;
 	__u64 generation;
-	__u64 reserved[4];
+	__u64 held;
+	__u64 reserved[3];
 };
+
+#define WSHEAP_INFO_SIZE_VER0		96
 
 /**
  * struct wsheap_version - WSHEAP_IOC_VERSION: what this module speaks
@@ -201,6 +230,8 @@ struct wsheap_version {
 	__u64 span;
 	__u64 reserved[2];
 };
+
+#define WSHEAP_VERSION_SIZE_VER0	40
 
 /**
  * struct wsheap_export - WSHEAP_IOC_EXPORT: a file descriptor for a heap
@@ -222,6 +253,8 @@ struct wsheap_export {
 	__u64 reserved[2];
 };
 
+#define WSHEAP_EXPORT_SIZE_VER0		32
+
 /**
  * struct wsheap_import - WSHEAP_IOC_IMPORT: a handle for an exported heap
  * @fd: in: a descriptor made by EXPORT
@@ -239,6 +272,8 @@ struct wsheap_import {
 	__u64 mmap_offset;
 	__u64 reserved[2];
 };
+
+#define WSHEAP_IMPORT_SIZE_VER0		40
 
 /**
  * struct wsheap_export_dmabuf - WSHEAP_IOC_EXPORT_DMABUF: a dma-buf of a range
@@ -263,11 +298,15 @@ struct wsheap_export_dmabuf {
 	__u64 reserved[2];
 };
 
+#define WSHEAP_EXPORT_DMABUF_SIZE_VER0	48
+
 #define WSHEAP_IOC_MAGIC	0xB9
 
 #define WSHEAP_IOC_CREATE	_IOWR(WSHEAP_IOC_MAGIC, 0x00, struct wsheap_create)
 #define WSHEAP_IOC_ALLOC	_IOWR(WSHEAP_IOC_MAGIC, 0x01, struct wsheap_alloc)
-#define WSHEAP_IOC_RESET	_IOWR(WSHEAP_IOC_MAGIC, 0x02, struct wsheap_reset)
+#define WSHEAP_IOC_RESET	_IOW(WSHEAP_IOC_MAGIC, 0x02, struct wsheap_reset)
+/* ABI 1's RESET, still accepted: writes the new generation back. */
+#define WSHEAP_IOC_RESET_V0	_IOWR(WSHEAP_IOC_MAGIC, 0x02, struct wsheap_reset)
 #define WSHEAP_IOC_DESTROY	_IOW(WSHEAP_IOC_MAGIC, 0x03, struct wsheap_destroy)
 #define WSHEAP_IOC_INFO		_IOWR(WSHEAP_IOC_MAGIC, 0x04, struct wsheap_info)
 #define WSHEAP_IOC_VERSION	_IOR(WSHEAP_IOC_MAGIC, 0x05, struct wsheap_version)

@@ -2,37 +2,45 @@
 /*
  * The in-kernel API (wsheap_kernel.h): drivers share arenas with user space.
  *
- * Kernel access goes page by page through the heap's page store, as binder
- * does, under the heap's invalidate lock so a reset cannot free a page
- * while it is being copied.
+ * Every access names a block and so its generation, and is checked against
+ * the heap's current one under the heap's invalidate lock, which a reset
+ * holds exclusive: a driver that keeps a block across a reset gets -ESTALE
+ * instead of another party's memory.  Kernel access goes page by page
+ * through the page store, as binder does; a vmap references its pages, so
+ * even a heap destroyed under a buggy driver never frees memory it maps.
  */
 #include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include "wsheap_compat.h"
 #include "wsheap_internal.h"
 #include "wsheap_kernel.h"
 
 /**
- * wsheap_get() - take the heap behind a descriptor user space passed in
- * @fd: a descriptor made by WSHEAP_IOC_EXPORT, in the calling task
- *
- * The driver becomes a user of the heap: an explicit DESTROY elsewhere does
- * not give the memory back while the driver holds it.
- *
- * Return: the heap, or ERR_PTR(-EBADF) for a bad descriptor,
- * ERR_PTR(-EINVAL) for one that is not a heap, ERR_PTR(-EPERM) for a
- * read-only one.
+ * struct wsheap_kmap - one wsheap_vmap() mapping
+ * @pages: its pages, each referenced
+ * @npages: how many
  */
+struct wsheap_kmap {
+	struct page **pages;
+	unsigned long npages;
+};
+
+/* Live vmaps, by the page frame of their first byte's address. */
+static DEFINE_XARRAY(wsheap_kmaps);
+
 struct wsheap_heap *wsheap_get(int fd)
 {
 	struct wsheap_heap *heap;
 	bool rdonly;
 
-	heap = wsheap_share_fdget(fd, &rdonly);
+	heap = wsheap_file_fdget(fd, &rdonly);
 	if (IS_ERR(heap))
 		return heap;
 	if (rdonly) {
@@ -44,10 +52,6 @@ struct wsheap_heap *wsheap_get(int fd)
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_get, WSHEAP_NS);
 
-/**
- * wsheap_put() - let go of a heap taken with wsheap_get()
- * @heap: the heap; every pin the driver took must be undone first
- */
 void wsheap_put(struct wsheap_heap *heap)
 {
 	wsheap_heap_user_put(heap);
@@ -55,211 +59,248 @@ void wsheap_put(struct wsheap_heap *heap)
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_put, WSHEAP_NS);
 
-/**
- * wsheap_alloc() - allocate in a heap from the kernel
- * @heap: the heap
- * @size: bytes
- * @align: power of two, or 0 for 8
- * @offset: returns the allocation's offset, the same user space sees
- *
- * Context: process context; may sleep.
- * Return: 0 or a negative errno, as WSHEAP_IOC_ALLOC returns.
- */
-int wsheap_alloc(struct wsheap_heap *heap, u64 size, u64 align, u64 *offset)
+static void wsheap_block_set(struct wsheap_block *blk, u64 offset, u64 size,
+			     u64 generation)
 {
-	u64 generation;
+	blk->offset = offset;
+	blk->size = size;
+	blk->generation = generation;
+}
 
-	return wsheap_heap_alloc(heap, size, align, offset, &generation);
+int wsheap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
+		 struct wsheap_block *blk)
+{
+	u64 offset, generation;
+	int ret;
+
+	ret = wsheap_heap_alloc(heap, size, align, &offset, &generation);
+	if (!ret)
+		wsheap_block_set(blk, offset, size, generation);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_alloc, WSHEAP_NS);
 
-/* Copy between @buf and the heap, page by page; @to_heap picks the way. */
-static int wsheap_copy(struct wsheap_heap *heap, u64 offset, void *buf,
+/* [pos, pos + len) of @blk, as a heap range; -EINVAL beyond the block. */
+static int wsheap_block_range(const struct wsheap_block *blk, u64 pos,
+			      u64 len, u64 *offset)
+{
+	u64 end;
+
+	if (check_add_overflow(pos, len, &end) || end > blk->size)
+		return -EINVAL;
+	*offset = blk->offset + pos;
+	return 0;
+}
+
+/* Check @blk's range under the locks that keep it from being reset. */
+static int wsheap_block_check(struct wsheap_heap *heap,
+			      const struct wsheap_block *blk, u64 offset,
+			      u64 len)
+{
+	int ret;
+
+	mutex_lock(&heap->lock);
+	ret = wsheap_heap_check(heap, blk->generation, offset, len);
+	mutex_unlock(&heap->lock);
+	return ret;
+}
+
+/* Copy between @buf and a block, page by page; @to_heap picks the way. */
+static int wsheap_copy(struct wsheap_heap *heap,
+		       const struct wsheap_block *blk, u64 pos, void *buf,
 		       size_t len, bool to_heap)
 {
-	struct page *page;
+	struct folio *folio;
+	u64 offset;
 	size_t chunk;
 	int ret;
 
-	down_read(&heap->inval_sem);
-	mutex_lock(&heap->lock);
-	ret = wsheap_heap_check_range(heap, offset, len);
-	mutex_unlock(&heap->lock);
+	ret = wsheap_block_range(blk, pos, len, &offset);
+	if (ret)
+		return ret;
+	filemap_invalidate_lock_shared(heap->mapping);
+	ret = wsheap_block_check(heap, blk, offset, len);
 	while (!ret && len) {
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
-		page = wsheap_store_get_page(heap, offset >> PAGE_SHIFT);
-		if (IS_ERR(page)) {
-			ret = PTR_ERR(page);
+		folio = wsheap_store_get_folio(heap, offset >> PAGE_SHIFT);
+		if (IS_ERR(folio)) {
+			ret = PTR_ERR(folio);
 			break;
 		}
 		if (to_heap)
-			memcpy_to_page(page, offset_in_page(offset), buf, chunk);
+			memcpy_to_page(folio_page(folio, 0),
+				       offset_in_page(offset), buf, chunk);
 		else
-			memcpy_from_page(buf, page, offset_in_page(offset),
-					 chunk);
+			memcpy_from_page(buf, folio_page(folio, 0),
+					 offset_in_page(offset), chunk);
+		folio_put(folio);
 		offset += chunk;
 		buf += chunk;
 		len -= chunk;
+		cond_resched();
 	}
-	up_read(&heap->inval_sem);
+	filemap_invalidate_unlock_shared(heap->mapping);
 	return ret;
 }
 
-/**
- * wsheap_write() - copy bytes into an allocation
- * @heap: the heap
- * @offset: where, inside what has been allocated since the last reset
- * @buf: the bytes
- * @len: how many
- *
- * Return: 0, -EINVAL outside the allocated range, -ENOENT for a destroyed
- * heap, -ENOMEM.
- */
-int wsheap_write(struct wsheap_heap *heap, u64 offset, const void *buf,
-		 size_t len)
+int wsheap_write(struct wsheap_heap *heap, const struct wsheap_block *blk,
+		 u64 pos, const void *buf, size_t len)
 {
-	return wsheap_copy(heap, offset, (void *)buf, len, true);
+	return wsheap_copy(heap, blk, pos, (void *)buf, len, true);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_write, WSHEAP_NS);
 
-/**
- * wsheap_read() - copy bytes out of an allocation
- * @heap: the heap
- * @offset: where, inside what has been allocated since the last reset
- * @buf: where to
- * @len: how many
- *
- * Return: 0, -EINVAL outside the allocated range, -ENOENT for a destroyed
- * heap, -ENOMEM.
- */
-int wsheap_read(struct wsheap_heap *heap, u64 offset, void *buf, size_t len)
+int wsheap_read(struct wsheap_heap *heap, const struct wsheap_block *blk,
+		u64 pos, void *buf, size_t len)
 {
-	return wsheap_copy(heap, offset, buf, len, false);
+	return wsheap_copy(heap, blk, pos, buf, len, false);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_read, WSHEAP_NS);
 
-/**
- * wsheap_pin() - keep allocations from being reset away
- * @heap: the heap
- * @offset: start of an allocated range
- * @len: its length
- *
- * While any pin is held, a reset of the heap fails with -EBUSY (and
- * WsResetHeap() with WS_E_INVALID_OPERATION).  Undo with wsheap_unpin().
- *
- * Return: 0, -EINVAL outside the allocated range, -ENOENT if destroyed.
- */
-int wsheap_pin(struct wsheap_heap *heap, u64 offset, u64 len)
+int wsheap_pin(struct wsheap_heap *heap, const struct wsheap_block *blk)
 {
-	int ret;
-
-	mutex_lock(&heap->lock);
-	ret = wsheap_heap_check_range(heap, offset, len);
-	if (!ret)
-		heap->pins++;
-	mutex_unlock(&heap->lock);
-	return ret;
+	return wsheap_heap_pin(heap, blk->generation, blk->offset, blk->size);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_pin, WSHEAP_NS);
 
-/**
- * wsheap_unpin() - undo one wsheap_pin()
- * @heap: the heap
- */
+int wsheap_alloc_pin(struct wsheap_heap *heap, u64 size, u64 align,
+		     struct wsheap_block *blk)
+{
+	u64 offset, generation;
+	int ret;
+
+	ret = wsheap_heap_alloc_pinned(heap, size, align, &offset,
+				       &generation);
+	if (!ret)
+		wsheap_block_set(blk, offset, size, generation);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(wsheap_alloc_pin, WSHEAP_NS);
+
 void wsheap_unpin(struct wsheap_heap *heap)
 {
-	mutex_lock(&heap->lock);
-	if (!WARN_ON_ONCE(!heap->pins))
-		heap->pins--;
-	mutex_unlock(&heap->lock);
+	wsheap_heap_unpin(heap);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_unpin, WSHEAP_NS);
 
-/**
- * wsheap_vmap() - map an allocation into the kernel's address space
- * @heap: the heap
- * @offset: start of an allocated range
- * @len: its length
- *
- * Pins the range (see wsheap_pin()) until wsheap_vunmap().
- *
- * Return: the kernel address of @offset, or NULL.
- */
-void *wsheap_vmap(struct wsheap_heap *heap, u64 offset, u64 len)
+static void wsheap_kmap_free(struct wsheap_kmap *km, unsigned long taken)
 {
-	pgoff_t first = offset >> PAGE_SHIFT, i, n;
-	struct page **pages;
-	void *vaddr = NULL;
+	while (taken--)
+		put_page(km->pages[taken]);
+	kvfree(km->pages);
+	kfree(km);
+}
 
-	if (!len || wsheap_pin(heap, offset, len))
-		return NULL;
-	n = ((offset + len - 1) >> PAGE_SHIFT) - first + 1;
-	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		goto err_unpin;
-	down_read(&heap->inval_sem);
-	for (i = 0; i < n; i++) {
-		pages[i] = wsheap_store_get_page(heap, first + i);
-		if (IS_ERR(pages[i]))
+/* Map a pinned block: reference its pages and vmap them. */
+static void *wsheap_map_block(struct wsheap_heap *heap,
+			      const struct wsheap_block *blk)
+{
+	pgoff_t first = blk->offset >> PAGE_SHIFT;
+	struct wsheap_kmap *km;
+	struct folio *folio;
+	unsigned long i = 0;
+	void *vaddr;
+	int ret = -ENOMEM;
+
+	km = kzalloc(sizeof(*km), GFP_KERNEL);
+	if (!km)
+		return ERR_PTR(-ENOMEM);
+	km->npages = ((blk->offset + blk->size - 1) >> PAGE_SHIFT) - first + 1;
+	km->pages = kvmalloc_array(km->npages, sizeof(*km->pages), GFP_KERNEL);
+	if (!km->pages)
+		goto err;
+	/* Pinned: no reset can come; the lock keeps destroy out too. */
+	filemap_invalidate_lock_shared(heap->mapping);
+	for (; i < km->npages; i++) {
+		folio = wsheap_store_get_folio(heap, first + i);
+		if (IS_ERR(folio)) {
+			ret = PTR_ERR(folio);
 			break;
+		}
+		km->pages[i] = folio_page(folio, 0);
 	}
-	up_read(&heap->inval_sem);
-	if (i == n)
-		vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
-	kvfree(pages);
+	filemap_invalidate_unlock_shared(heap->mapping);
+	if (i < km->npages)
+		goto err;
+	vaddr = vmap(km->pages, km->npages, VM_MAP, PAGE_KERNEL);
 	if (!vaddr)
-		goto err_unpin;
-	return vaddr + offset_in_page(offset);
+		goto err;
+	ret = xa_err(xa_store(&wsheap_kmaps, (unsigned long)vaddr >> PAGE_SHIFT,
+			      km, GFP_KERNEL));
+	if (ret) {
+		vunmap(vaddr);
+		goto err;
+	}
+	return vaddr + offset_in_page(blk->offset);
+err:
+	wsheap_kmap_free(km, i);
+	return ERR_PTR(ret);
+}
 
-err_unpin:
-	wsheap_unpin(heap);
-	return NULL;
+void *wsheap_vmap(struct wsheap_heap *heap, const struct wsheap_block *blk)
+{
+	void *vaddr;
+	int ret;
+
+	if (!blk->size)
+		return ERR_PTR(-EINVAL);
+	ret = wsheap_pin(heap, blk);
+	if (ret)
+		return ERR_PTR(ret);
+	vaddr = wsheap_map_block(heap, blk);
+	if (IS_ERR(vaddr))
+		wsheap_heap_unpin(heap);
+	return vaddr;
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_vmap, WSHEAP_NS);
 
-/**
- * wsheap_vunmap() - undo wsheap_vmap()
- * @heap: the heap
- * @addr: what wsheap_vmap() returned
- */
-void wsheap_vunmap(struct wsheap_heap *heap, void *addr)
+void *wsheap_alloc_vmap(struct wsheap_heap *heap, u64 size, u64 align,
+			struct wsheap_block *blk)
 {
-	vunmap((void *)((unsigned long)addr & PAGE_MASK));
-	wsheap_unpin(heap);
+	void *vaddr;
+	int ret;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	ret = wsheap_alloc_pin(heap, size, align, blk);
+	if (ret)
+		return ERR_PTR(ret);
+	vaddr = wsheap_map_block(heap, blk);
+	if (IS_ERR(vaddr))
+		wsheap_heap_unpin(heap);
+	return vaddr;
+}
+EXPORT_SYMBOL_NS_GPL(wsheap_alloc_vmap, WSHEAP_NS);
+
+void wsheap_vunmap(struct wsheap_heap *heap, void *vaddr)
+{
+	unsigned long base = (unsigned long)vaddr & PAGE_MASK;
+	struct wsheap_kmap *km;
+
+	km = xa_erase(&wsheap_kmaps, base >> PAGE_SHIFT);
+	if (WARN_ON_ONCE(!km))
+		return;
+	vunmap((void *)base);
+	wsheap_kmap_free(km, km->npages);
+	wsheap_heap_unpin(heap);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_vunmap, WSHEAP_NS);
 
-/**
- * wsheap_generation() - how many times the heap was reset
- * @heap: the heap
- *
- * Return: the generation; an allocation is gone once it changes.
- */
 u64 wsheap_generation(struct wsheap_heap *heap)
 {
-	u64 generation;
-
-	mutex_lock(&heap->lock);
-	generation = heap->generation;
-	mutex_unlock(&heap->lock);
-	return generation;
+	return wsheap_heap_generation(heap);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_generation, WSHEAP_NS);
 
-/**
- * wsheap_export_dmabuf() - make a dma-buf of a heap range
- * @heap: the heap
- * @offset: page-aligned start
- * @size: bytes, within the committed pages
- *
- * The dma-buf holds the pages and keeps them (and their data) valid while
- * it lives, across resets and after the heap is gone.
- *
- * Return: the dma-buf, or an ERR_PTR().
- */
-struct dma_buf *wsheap_export_dmabuf(struct wsheap_heap *heap, u64 offset,
-				     u64 size)
+struct dma_buf *wsheap_export_dmabuf(struct wsheap_heap *heap,
+				     const struct wsheap_block *blk)
 {
-	return wsheap_dmabuf_export(heap, offset, size, false);
+	int ret;
+
+	ret = wsheap_block_check(heap, blk, blk->offset, blk->size);
+	if (ret)
+		return ERR_PTR(ret);
+	return wsheap_dmabuf_export(heap, &blk->generation, blk->offset,
+				    blk->size, false);
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_export_dmabuf, WSHEAP_NS);

@@ -1,274 +1,484 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The page store of a heap and how its pages reach user space.
+ * The page store: a heap's pages are the page cache of its own inode, as
+ * mm/secretmem.c keeps its pages.  Faults find or allocate a folio and
+ * return it locked (VM_FAULT_LOCKED); fault-around maps what is present;
+ * a reset or destroy gives pages back with truncate_pagecache_range(),
+ * which zaps them from every process's mappings before it frees them.  The
+ * invalidate lock of the mapping keeps faults out while pages go.
  *
- * Every heap gets a file on a private pseudo filesystem, so it has an inode
- * and an address space of its own: unmap_mapping_range() on it zaps exactly
- * this heap's pages in every process, which the shared inode of
- * anon_inode_getfile() could not do.  Mappings made through /dev/wsheap are
- * moved onto that file (vma_set_file(), as dma_buf_mmap() does).
+ * Data folios are order-0, zeroed, unevictable and not movable (kernel
+ * users and dma-bufs hold them by address), allocated without
+ * __GFP_ACCOUNT: filemap_add_folio() charges them to the heap creator's
+ * memory cgroup, which is made the active one around it.
  *
- * Pages are order-0, zeroed when allocated, charged to the heap creator's
- * memory cgroup, and installed on fault with vmf_insert_page().  The page
- * at WSHEAP_STATUS_OFFSET is the heap's status page, mapped read-only.
+ * A page that a long-term GUP pin (RDMA, io_uring fixed buffers) holds when
+ * the heap gives it up, or when a reset would keep it, leaves the heap: the
+ * pinner keeps the old page, and the heap's next generation gets a fresh
+ * one, so no pin taken in one generation reaches the next.  Such an orphan
+ * stays charged to the heap's creator until the pin goes and it is freed.
  */
-#include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/fs_context.h>
 #include <linux/highmem.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
-#include <linux/module.h>
-#include <linux/mount.h>
-#include <linux/pseudo_fs.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <kunit/visibility.h>
 
 #include "wsheap_internal.h"
 
-#define WSHEAP_FS_MAGIC	0x77736870	/* "wshp" */
+/* Not movable: kernel users, vmaps and dma-bufs hold pages by address. */
+#define WSHEAP_DATA_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-static struct vfsmount *wsheap_mnt;
-
-static int wsheap_fs_init_fs_context(struct fs_context *fc)
+static int wsheap_migrate_folio(struct address_space *mapping,
+				struct folio *dst, struct folio *src,
+				enum migrate_mode mode)
 {
-	return init_pseudo(fc, WSHEAP_FS_MAGIC) ? 0 : -ENOMEM;
+	return -EBUSY;
 }
 
-static struct file_system_type wsheap_fs_type = {
-	.name = "wsheap",
-	.init_fs_context = wsheap_fs_init_fs_context,
-	.kill_sb = kill_anon_super,
+static const struct address_space_operations wsheap_aops = {
+	.dirty_folio = noop_dirty_folio,
+	.migrate_folio = wsheap_migrate_folio,
 };
 
 /**
- * wsheap_store_get_page() - the page at an index, allocated if missing
- * @heap: the heap
- * @index: page index below committed_pages
+ * wsheap_store_setup() - make a new inode's page cache a heap's page store
+ * @mapping: the inode's address space
  *
- * Caller holds @heap->inval_sem or @heap->lock, which keep the page from
- * being freed.  Racing callers agree on one page.
- *
- * Return: the page, or an ERR_PTR().
+ * Context: process context, before the inode is used.
  */
-struct page *wsheap_store_get_page(struct wsheap_heap *heap, pgoff_t index)
+void wsheap_store_setup(struct address_space *mapping)
+{
+	mapping->a_ops = &wsheap_aops;
+	mapping_set_gfp_mask(mapping, WSHEAP_DATA_GFP);
+	mapping_set_unevictable(mapping);
+}
+
+/* Add a fresh folio at @index, charged to @memcg; returns it locked. */
+static struct folio *wsheap_store_add(struct address_space *mapping,
+				      pgoff_t index, gfp_t gfp,
+				      struct mem_cgroup *memcg)
 {
 	struct mem_cgroup *old_memcg;
-	struct page *page, *old = NULL;
+	struct folio *folio;
+	int err;
 
-	page = xa_load(&heap->pages, index);
-	if (page)
-		return page;
-
-	/*
-	 * RETRY_MAYFAIL, for the page and the xarray node: at a memcg's limit
-	 * fail (ENOMEM, or SIGBUS for a lazy fault) rather than invoke the
-	 * OOM killer.
-	 */
-	old_memcg = set_active_memcg(heap->memcg);
-	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT |
-			  __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
-	if (page)
-		old = xa_cmpxchg(&heap->pages, index, NULL, page,
-				 GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				 __GFP_NOWARN);
-	set_active_memcg(old_memcg);
-	if (!page)
+	folio = folio_alloc(gfp | __GFP_ZERO, 0);
+	if (!folio)
 		return ERR_PTR(-ENOMEM);
-	if (old) {
-		__free_page(page);
-		return xa_is_err(old) ? ERR_PTR(xa_err(old)) : old;
+	__folio_mark_uptodate(folio);
+	old_memcg = set_active_memcg(memcg);
+	err = filemap_add_folio(mapping, folio, index,
+				mapping_gfp_mask(mapping));
+	set_active_memcg(old_memcg);
+	if (err) {
+		folio_put(folio);
+		return ERR_PTR(err);
 	}
-	atomic_long_inc(&heap->resident);
-	return page;
+	return folio;
 }
-EXPORT_SYMBOL_IF_KUNIT(wsheap_store_get_page);
 
-/* Free the pages at index >= @from; nothing may map them any more. */
-static void wsheap_store_free_from(struct wsheap_heap *heap, pgoff_t from)
+/**
+ * wsheap_store_status_folio() - add the status page to a new page store
+ * @mapping: the store
+ * @memcg: charged for it
+ *
+ * The status page lives at WSHEAP_STATUS_PGOFF for the heap's whole life:
+ * nothing gives it back before the inode goes.  It is a lowmem page, so
+ * the heap writes it through folio_address().
+ *
+ * Context: process context; may sleep.
+ * Return: the folio with a reference of the caller's, or an ERR_PTR().
+ */
+struct folio *wsheap_store_status_folio(struct address_space *mapping,
+					struct mem_cgroup *memcg)
 {
-	struct page *page;
-	unsigned long index;
+	struct folio *folio;
 
-	xa_for_each_start(&heap->pages, index, page, from) {
-		xa_erase(&heap->pages, index);
-		atomic_long_dec(&heap->resident);
-		put_page(page);
+	folio = wsheap_store_add(mapping, WSHEAP_STATUS_PGOFF,
+				 GFP_KERNEL | __GFP_RETRY_MAYFAIL |
+				 __GFP_NOWARN, memcg);
+	if (!IS_ERR(folio))
+		folio_unlock(folio);
+	return folio;
+}
+
+/* The folio at @index, locked and referenced, added (zeroed) if absent. */
+static struct folio *wsheap_store_lock_folio(struct wsheap_heap *heap,
+					     pgoff_t index)
+{
+	struct folio *folio;
+
+	for (;;) {
+		/* NULL on 6.1, ERR_PTR(-ENOENT) from 6.3 on, if absent. */
+		folio = filemap_lock_folio(heap->mapping, index);
+		if (!IS_ERR_OR_NULL(folio))
+			return folio;
+		folio = wsheap_store_add(heap->mapping, index, WSHEAP_DATA_GFP,
+					 heap->memcg);
+		if (folio != ERR_PTR(-EEXIST))
+			return folio;
 	}
 }
 
 /**
- * wsheap_store_populate() - allocate the pages of a range now
- * @heap: the heap, with @heap->lock held
+ * wsheap_store_get_folio() - the folio at an index, added if absent
+ * @heap: the heap
+ * @index: a page index below the heap's committed pages
+ *
+ * Context: process context; may sleep.  The caller holds the invalidate
+ * lock (shared) or @heap->lock, so the index stays committed.
+ * Return: the folio with a reference of the caller's, or ERR_PTR(-ENOMEM).
+ */
+struct folio *wsheap_store_get_folio(struct wsheap_heap *heap, pgoff_t index)
+{
+	struct folio *folio = wsheap_store_lock_folio(heap, index);
+
+	if (!IS_ERR(folio))
+		folio_unlock(folio);
+	return folio;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_store_get_folio);
+
+/* Truncate [start, end) from the page cache: zap everywhere, then free. */
+static void wsheap_store_truncate(struct wsheap_heap *heap, pgoff_t start,
+				  pgoff_t end)
+{
+	/* lend is inclusive. */
+	truncate_pagecache_range(heap->mapping->host,
+				 (loff_t)start << PAGE_SHIFT,
+				 ((loff_t)end << PAGE_SHIFT) - 1);
+}
+
+/**
+ * wsheap_store_populate() - add the pages of a range now
+ * @heap: the heap, with @heap->lock held; nothing maps the range yet
  * @start: first page index
  * @end: page index past the range
  *
- * Return: 0, or -ENOMEM with the range's new pages freed again.
+ * Context: process context; may sleep.
+ * Return: 0, -ENOMEM or -EINTR (fatal signal) with the range empty again.
  */
 int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 			  pgoff_t end)
 {
+	struct folio *folio;
 	pgoff_t index;
-	struct page *page;
+	int ret = 0;
 
 	lockdep_assert_held(&heap->lock);
 	for (index = start; index < end; index++) {
-		page = wsheap_store_get_page(heap, index);
-		if (IS_ERR(page)) {
-			/* Nothing maps pages beyond committed_pages yet. */
-			wsheap_store_free_from(heap, start);
-			return PTR_ERR(page);
+		folio = wsheap_store_get_folio(heap, index);
+		if (IS_ERR(folio)) {
+			ret = PTR_ERR(folio);
+			break;
 		}
+		folio_put(folio);
 		if (fatal_signal_pending(current)) {
-			wsheap_store_free_from(heap, start);
-			return -EINTR;
+			ret = -EINTR;
+			break;
 		}
 		cond_resched();
 	}
-	return 0;
+	if (ret)
+		wsheap_store_truncate(heap, start, end);
+	return ret;
 }
 
 /**
- * wsheap_store_release() - unmap and free the pages from an index on
- * @heap: the heap, with @heap->inval_sem held for writing and @heap->lock
- * @from: first page index to give back
- *
- * Zap before free: once this returns, no process can reach those pages.
- */
-void wsheap_store_release(struct wsheap_heap *heap, pgoff_t from)
-{
-	lockdep_assert_held_write(&heap->inval_sem);
-	lockdep_assert_held(&heap->lock);
-
-	/* Data pages only: the status page stays mapped. */
-	unmap_mapping_range(heap->mapping, (loff_t)from << PAGE_SHIFT,
-			    (loff_t)(WSHEAP_STATUS_PGOFF - from) << PAGE_SHIFT,
-			    1);
-	wsheap_store_free_from(heap, from);
-}
-
-/**
- * wsheap_store_update_status() - publish the heap's state on its status page
+ * wsheap_store_fill() - add the pages missing below an index
  * @heap: the heap, with @heap->lock held
+ * @end: page index past the range
+ *
+ * For a POPULATE heap whose reset gave kept pages to their holders.
+ *
+ * Context: process context; may sleep.
+ * Return: the first index that could not be filled, or @end.
  */
-void wsheap_store_update_status(struct wsheap_heap *heap)
+pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end)
 {
-	struct wsheap_status *st = page_address(heap->status);
-	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
-		    (heap->resetting ? WSHEAP_STATUS_RESETTING : 0);
+	struct folio *folio;
+	pgoff_t index;
 
 	lockdep_assert_held(&heap->lock);
-	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
-	/* A reader that sees RESETTING clear (acquire) sees the zeroing. */
-	smp_store_release(&st->flags, flags);
-	/* Readers load the generation with acquire, then the rest. */
-	smp_store_release(&st->generation, heap->generation);
+	for (index = 0; index < end; index++) {
+		folio = wsheap_store_get_folio(heap, index);
+		if (IS_ERR(folio))
+			break;
+		folio_put(folio);
+		cond_resched();
+	}
+	return index;
 }
 
 /**
- * wsheap_store_user_page() - the last heap page a user range lies in
- * @heap: the heap
- * @uaddr: start of the range in the current task's address space
- * @len: bytes in the range
- *
- * Looks up both ends of the range (a small ioctl argument spans at most
- * two pages) in the current task's mappings of @heap.
- *
- * Return: the highest page index of @heap that the range maps, or -1 when
- * neither end lies in a mapping of @heap's arena.
+ * struct wsheap_orphan - a page a GUP pin kept after its heap gave it up
+ * @node: in wsheap_orphans
+ * @folio: the page, with a reference of ours
+ * @heap: the heap it came from, referenced: charged until the page is freed
  */
-long wsheap_store_user_page(struct wsheap_heap *heap, const void __user *uaddr,
-			    size_t len)
-{
-	unsigned long ends[2] = { (unsigned long)uaddr,
-				  (unsigned long)uaddr + len - 1 };
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long index;
-	long last = -1;
-	int i;
+struct wsheap_orphan {
+	struct list_head node;
+	struct folio *folio;
+	struct wsheap_heap *heap;
+};
 
-	if (!len || !mm || ends[1] < ends[0])
-		return -1;
-	mmap_read_lock(mm);
-	for (i = 0; i < ARRAY_SIZE(ends); i++) {
-		vma = vma_lookup(mm, ends[i]);
-		if (!vma || vma->vm_file != heap->file)
-			continue;
-		index = vma->vm_pgoff + ((ends[i] - vma->vm_start) >> PAGE_SHIFT);
-		if (index < WSHEAP_STATUS_PGOFF)
-			last = max_t(long, last, index);
+static LIST_HEAD(wsheap_orphans);
+static DEFINE_SPINLOCK(wsheap_orphans_lock);
+static void wsheap_orphans_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(wsheap_orphans_work, wsheap_orphans_reap);
+
+/* Free the orphans no pin holds any more (only our reference is left). */
+static void wsheap_orphans_reap(struct work_struct *work)
+{
+	struct wsheap_orphan *o, *tmp;
+	LIST_HEAD(freed);
+	bool more;
+
+	spin_lock(&wsheap_orphans_lock);
+	list_for_each_entry_safe(o, tmp, &wsheap_orphans, node)
+		if (folio_ref_count(o->folio) == 1)
+			list_move(&o->node, &freed);
+	more = !list_empty(&wsheap_orphans);
+	spin_unlock(&wsheap_orphans_lock);
+
+	list_for_each_entry_safe(o, tmp, &freed, node) {
+		folio_put(o->folio);
+		atomic_long_dec(&o->heap->held);
+		wsheap_limits_uncharge(o->heap->account, 1);
+		wsheap_heap_put(o->heap);
+		kfree(o);
+		cond_resched();
 	}
-	mmap_read_unlock(mm);
-	return last;
+	if (more)
+		schedule_delayed_work(&wsheap_orphans_work, HZ);
+}
+
+/* Keep @folio, which a pin holds, counted until the pin goes. */
+static void wsheap_store_orphan(struct wsheap_heap *heap, struct folio *folio)
+{
+	struct wsheap_orphan *o;
+
+	/* Without memory to track it, the page leaves uncounted. */
+	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!o)
+		return;
+	folio_get(folio);
+	o->folio = folio;
+	o->heap = heap;
+	wsheap_heap_get(heap);
+	atomic_long_inc(&heap->held);
+	wsheap_limits_charge_force(heap->account, 1);
+	spin_lock(&wsheap_orphans_lock);
+	list_add_tail(&o->node, &wsheap_orphans);
+	spin_unlock(&wsheap_orphans_lock);
+	schedule_delayed_work(&wsheap_orphans_work, HZ);
+}
+
+/*
+ * Call @fn on every folio in [start, end) that a long-term pin may hold.
+ * Our locks keep the folios in the cache; filemap_get_folios() references
+ * them while @fn runs.
+ */
+typedef void wsheap_folio_fn(struct wsheap_heap *heap, struct folio *folio);
+
+static unsigned long wsheap_store_visit_pinned(struct wsheap_heap *heap,
+					       pgoff_t start, pgoff_t end,
+					       wsheap_folio_fn *fn)
+{
+	struct folio_batch fbatch;
+	unsigned long visited = 0;
+	pgoff_t index = start;
+	unsigned int i;
+
+	if (start >= end)
+		return 0;
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(heap->mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			if (folio_maybe_dma_pinned(fbatch.folios[i])) {
+				fn(heap, fbatch.folios[i]);
+				visited++;
+			}
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return visited;
+}
+
+/**
+ * wsheap_store_give_back() - unmap and free the pages of a range
+ * @heap: the heap, with the invalidate lock held exclusive and @heap->lock
+ * @start: first page index
+ * @end: page index past the range (at most WSHEAP_STATUS_PGOFF)
+ *
+ * Zap before free, in batches that reschedule: once this returns, no
+ * process can reach those pages through a mapping of the heap.
+ *
+ * Context: process context; may sleep.
+ */
+void wsheap_store_give_back(struct wsheap_heap *heap, pgoff_t start,
+			    pgoff_t end)
+{
+	lockdep_assert_held_write(&heap->mapping->invalidate_lock);
+	lockdep_assert_held(&heap->lock);
+	if (start >= end)
+		return;
+	wsheap_store_visit_pinned(heap, start, end, wsheap_store_orphan);
+	wsheap_store_truncate(heap, start, end);
+}
+
+static void wsheap_store_release_one(struct wsheap_heap *heap,
+				     struct folio *folio)
+{
+	wsheap_store_orphan(heap, folio);
+	wsheap_store_truncate(heap, folio->index, folio->index + 1);
+}
+
+/**
+ * wsheap_store_release_pinned() - give up kept pages that a pin holds
+ * @heap: the heap, with the invalidate lock held exclusive and @heap->lock
+ * @end: the reset keeps [0, @end)
+ *
+ * The pinner keeps its page; the next fault at that index gets a fresh one.
+ *
+ * Context: process context; may sleep.
+ * Return: how many pages left the heap.
+ */
+unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
+					  pgoff_t end)
+{
+	lockdep_assert_held_write(&heap->mapping->invalidate_lock);
+	return wsheap_store_visit_pinned(heap, 0, end,
+					 wsheap_store_release_one);
 }
 
 /**
  * wsheap_store_zero() - zero the present pages below an index
- * @heap: the heap, with @heap->lock held
+ * @heap: the heap, with the invalidate lock held exclusive and @heap->lock
  * @end: page index past the range
+ *
+ * Context: process context; may sleep.
  */
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end)
 {
-	struct page *page;
-	unsigned long index;
+	struct folio_batch fbatch;
+	pgoff_t index = 0;
+	unsigned int i;
 
 	lockdep_assert_held(&heap->lock);
 	if (!end)
 		return;
-	xa_for_each_range(&heap->pages, index, page, 0, end - 1) {
-		clear_highpage(page);
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(heap->mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++)
+			clear_highpage(folio_page(fbatch.folios[i], 0));
+		folio_batch_release(&fbatch);
 		cond_resched();
 	}
 }
 
-static vm_fault_t wsheap_vm_fault(struct vm_fault *vmf)
+/**
+ * wsheap_store_resident() - pages the heap keeps alive now
+ * @heap: the heap
+ *
+ * Its data pages in the page cache, and those it gave up that a dma-buf or
+ * pin still holds.
+ *
+ * Context: any.
+ * Return: a page count.
+ */
+unsigned long wsheap_store_resident(struct wsheap_heap *heap)
 {
-	struct wsheap_heap *heap = vmf->vma->vm_file->private_data;
-	struct page *page;
-	vm_fault_t ret;
+	unsigned long pages = READ_ONCE(heap->mapping->nrpages);
 
-	if (vmf->pgoff >= WSHEAP_STATUS_PGOFF) {
-		/* wsheap_store_mmap() made such mappings read-only. */
-		if (vmf->pgoff != WSHEAP_STATUS_PGOFF)
-			return VM_FAULT_SIGBUS;
-		return vmf_insert_page(vmf->vma, vmf->address, heap->status);
-	}
+	/* The status page is the heap's, not data. */
+	return (pages ? pages - 1 : 0) + atomic_long_read(&heap->held);
+}
 
-	down_read(&heap->inval_sem);
-	/* Pairs with the release in wsheap_heap_alloc(): the commit is done. */
-	if (vmf->pgoff >= smp_load_acquire(&heap->committed_pages)) {
+static vm_fault_t wsheap_store_fault(struct vm_fault *vmf)
+{
+	struct file *file = vmf->vma->vm_file;
+	struct wsheap_heap *heap = file->private_data;
+	struct address_space *mapping = file->f_mapping;
+	pgoff_t index = vmf->pgoff;
+	struct folio *folio;
+	vm_fault_t ret = VM_FAULT_LOCKED;
+
+	if (index > WSHEAP_STATUS_PGOFF)
+		return VM_FAULT_SIGBUS;
+	filemap_invalidate_lock_shared(mapping);
+	if (index == WSHEAP_STATUS_PGOFF) {
+		folio = heap->status;
+		folio_get(folio);
+		folio_lock(folio);
+		/* Pairs with the release in wsheap_heap_alloc_locked(). */
+	} else if (index >= smp_load_acquire(&heap->committed_pages)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
+	} else {
+		/*
+		 * Out of memory is SIGBUS, not VM_FAULT_OOM: a lazy heap at its
+		 * memcg limit must not invoke the OOM killer.
+		 */
+		folio = wsheap_store_lock_folio(heap, index);
+		if (IS_ERR(folio)) {
+			ret = VM_FAULT_SIGBUS;
+			goto out;
+		}
 	}
-	/*
-	 * Out of memory is SIGBUS, not VM_FAULT_OOM: a lazy heap must not
-	 * trigger the global OOM killer.  POPULATE heaps never allocate here.
-	 */
-	page = wsheap_store_get_page(heap, vmf->pgoff);
-	if (IS_ERR(page))
-		ret = VM_FAULT_SIGBUS;
-	else
-		ret = vmf_insert_page(vmf->vma, vmf->address, page);
+	vmf->page = folio_file_page(folio, index);
 out:
-	up_read(&heap->inval_sem);
+	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }
 
-static const struct vm_operations_struct wsheap_vm_ops = {
-	.fault = wsheap_vm_fault,
+/*
+ * Fault-around maps pages already present, and filemap_map_pages() clamps
+ * only to i_size (the whole span): clamp to what is committed.  Truncation
+ * locks each folio and clears its mapping, which filemap_map_pages()
+ * checks, so nothing a reset gives back stays mapped.
+ */
+static vm_fault_t wsheap_store_map_pages(struct vm_fault *vmf, pgoff_t start,
+					 pgoff_t end)
+{
+	struct wsheap_heap *heap = vmf->vma->vm_file->private_data;
+	/* Pairs with the release in wsheap_heap_alloc_locked(). */
+	u64 committed = smp_load_acquire(&heap->committed_pages);
+
+	if (start >= committed)
+		return 0;
+	return filemap_map_pages(vmf, start, min_t(u64, end, committed - 1));
+}
+
+static const struct vm_operations_struct wsheap_store_vm_ops = {
+	.fault = wsheap_store_fault,
+	.map_pages = wsheap_store_map_pages,
 };
 
 /**
- * wsheap_store_mmap() - set up a mapping of a heap's file
- * @heap: the heap; @vma->vm_file is (or is about to be) its file
- * @vma: the mapping, with vm_pgoff relative to the heap's byte 0
+ * wsheap_store_mmap() - check and set up a mapping of a heap's pages
+ * @vma: the mapping; vm_pgoff is relative to the heap's byte 0 and
+ *	vm_file is a file of the heap's inode (or is about to be)
+ * @writable: the file the mapping will point to may be written
  *
- * Return: 0, -EINVAL for a private mapping or one beyond WSHEAP_SPAN, or
- * -EACCES for a writable mapping of the status area.
+ * Context: ->mmap(), mmap_lock held for writing.
+ * Return: 0; -EACCES for a writable mapping that may not be (a read-only
+ * file, or a window reaching into the status area); -EINVAL for a private
+ * mapping or one beyond WSHEAP_SPAN; -EPERM for an executable one.
  */
-int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma)
+int wsheap_store_mmap(struct vm_area_struct *vma, bool writable)
 {
+	/* Rights first, as do_mmap() checks a read-only file. */
+	if (!writable && (vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	/* Read-only shared mappings have VM_MAYSHARE without VM_SHARED. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
@@ -278,121 +488,25 @@ int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma)
 	if (vma->vm_pgoff + vma_pages(vma) > WSHEAP_STATUS_PGOFF) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
-		vm_flags_clear(vma, VM_MAYWRITE);
+		writable = false;
 	}
-
-	/* MIXEDMAP for vmf_insert_page(); DONTEXPAND refuses growing mremap. */
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &wsheap_vm_ops;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYEXEC | (writable ? 0 : VM_MAYWRITE));
+	/* DONTEXPAND refuses growing mremap. */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &wsheap_store_vm_ops;
 	return 0;
 }
 
-static int wsheap_heap_file_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	return wsheap_store_mmap(file->private_data, vma);
-}
-
-static int wsheap_heap_file_release(struct inode *inode, struct file *file)
-{
-	wsheap_heap_free(file->private_data);
-	return 0;
-}
-
-static const struct file_operations wsheap_heap_fops = {
-	.owner = THIS_MODULE,
-	.mmap = wsheap_heap_file_mmap,
-	.release = wsheap_heap_file_release,
-};
-
-/* A file on @inode, whose reference the caller passes on. */
-static struct file *wsheap_store_new_file(struct inode *inode, int flags,
-					  const struct file_operations *fops)
-{
-	struct file *file;
-
-	/* __fput() drops a module reference for fops with an owner. */
-	if (!try_module_get(fops->owner)) {
-		iput(inode);
-		return ERR_PTR(-ENOENT);
-	}
-	file = alloc_file_pseudo(inode, wsheap_mnt, "wsheap", flags, fops);
-	if (IS_ERR(file)) {
-		iput(inode);
-		module_put(fops->owner);
-	}
-	return file;
-}
-
 /**
- * wsheap_store_file() - make the file and inode that anchor a heap
- * @heap: the heap, which the file's ->release() frees
+ * wsheap_store_exit() - stop reaping orphans
  *
- * Return: the file with one reference, or an ERR_PTR().
- */
-struct file *wsheap_store_file(struct wsheap_heap *heap)
-{
-	struct inode *inode;
-	struct file *file;
-
-	inode = alloc_anon_inode(wsheap_mnt->mnt_sb);
-	if (IS_ERR(inode))
-		return ERR_CAST(inode);
-	inode->i_size = WSHEAP_SPAN;
-	file = wsheap_store_new_file(inode, O_RDWR, &wsheap_heap_fops);
-	if (!IS_ERR(file))
-		file->private_data = heap;
-	return file;
-}
-
-/**
- * wsheap_store_view() - another file on a heap's inode
- * @heap: the heap; the caller gives the view a reference to it
- * @flags: O_RDWR or O_RDONLY, and O_CLOEXEC-like flags are the fd's business
- * @fops: the view's file operations
+ * Every orphan holds a heap, and so the module: none is left at exit.
  *
- * Views share the heap's address space, so a reset zaps their mappings too.
- *
- * Return: the file with one reference, or an ERR_PTR().
- */
-struct file *wsheap_store_view(struct wsheap_heap *heap, int flags,
-			       const struct file_operations *fops)
-{
-	struct inode *inode = file_inode(heap->file);
-	struct file *file;
-
-	ihold(inode);
-	file = wsheap_store_new_file(inode, flags, fops);
-	if (!IS_ERR(file))
-		file->private_data = heap;
-	return file;
-}
-
-/**
- * wsheap_store_is_heap_file() - is this a heap's anchor file?
- * @file: any file
- *
- * Return: true if @file is one made by wsheap_store_file().
- */
-bool wsheap_store_is_heap_file(struct file *file)
-{
-	return file->f_op == &wsheap_heap_fops;
-}
-
-/**
- * wsheap_store_init() - mount the pseudo filesystem heap files live on
- *
- * Return: 0 or a negative errno.
- */
-int wsheap_store_init(void)
-{
-	wsheap_mnt = kern_mount(&wsheap_fs_type);
-	return PTR_ERR_OR_ZERO(wsheap_mnt);
-}
-
-/**
- * wsheap_store_exit() - unmount it; no heap file can exist any more
+ * Context: module exit.
  */
 void wsheap_store_exit(void)
 {
-	kern_unmount(wsheap_mnt);
+	cancel_delayed_work_sync(&wsheap_orphans_work);
 }

@@ -4,12 +4,15 @@
  * in-kernel API of wsheap and nothing else.
  *
  * PRODUCE: user space passes a heap descriptor; the driver allocates room
- * for N records in the heap, maps it (pinning it against resets while it
- * writes), fills it, and returns the offset.  User space reads the records
- * through its own mapping of the heap: no copy.
+ * for N records in the heap and maps it in one step (wsheap_alloc_vmap():
+ * no reset can come between), fills it, and returns the offset.  User
+ * space reads the records through its own mapping of the heap: no copy.
  *
  * CONSUME: user space wrote N records at an offset; the driver reads them
- * out of the heap and counts those whose check value is right.
+ * out of the heap and counts those whose check value is right.  An offset
+ * from user space belongs to the heap's generation at the time of the call:
+ * if user space resets the heap meanwhile, the read fails with -ESTALE
+ * instead of reading the next generation's bytes.
  *
  * HOLD/RELEASE: the driver keeps records pinned, as one doing DMA into
  * them would; until it lets go, a reset of the heap fails with -EBUSY.
@@ -33,22 +36,31 @@ struct sample_file {
 	struct wsheap_heap *held;
 };
 
+/* The records user space says it wrote at @io->offset, in this generation. */
+static struct wsheap_block sample_block(struct wsheap_heap *heap,
+					const struct wsheap_sample_io *io)
+{
+	struct wsheap_block blk = {
+		.offset = io->offset,
+		.size = (u64)io->count * sizeof(struct wsheap_sample_record),
+		.generation = wsheap_generation(heap),
+	};
+
+	return blk;
+}
+
 static int sample_produce(struct wsheap_heap *heap,
 			  struct wsheap_sample_io *io)
 {
 	size_t len = io->count * sizeof(struct wsheap_sample_record);
 	struct wsheap_sample_record *rec;
-	u64 offset;
+	struct wsheap_block blk;
 	u32 i;
-	int ret;
 
-	ret = wsheap_alloc(heap, len, 64, &offset);
-	if (ret)
-		return ret;
 	/* The mapping pins the records: a reset now fails with -EBUSY. */
-	rec = wsheap_vmap(heap, offset, len);
-	if (!rec)
-		return -ENOMEM;
+	rec = wsheap_alloc_vmap(heap, len, 64, &blk);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
 	for (i = 0; i < io->count; i++) {
 		rec[i].seq = i;
 		rec[i].value = io->seed + i;
@@ -56,20 +68,21 @@ static int sample_produce(struct wsheap_heap *heap,
 		rec[i].pad = 0;
 	}
 	wsheap_vunmap(heap, rec);
-	io->offset = offset;
+	io->offset = blk.offset;
 	return 0;
 }
 
 static int sample_consume(struct wsheap_heap *heap,
 			  struct wsheap_sample_io *io)
 {
+	struct wsheap_block blk = sample_block(heap, io);
 	struct wsheap_sample_record rec;
 	u64 good = 0;
 	u32 i;
 	int ret;
 
 	for (i = 0; i < io->count; i++) {
-		ret = wsheap_read(heap, io->offset + (u64)i * sizeof(rec), &rec,
+		ret = wsheap_read(heap, &blk, (u64)i * sizeof(rec), &rec,
 				  sizeof(rec));
 		if (ret)
 			return ret;
@@ -94,13 +107,13 @@ static void sample_release_hold(struct sample_file *sf)
 static int sample_hold(struct sample_file *sf, struct wsheap_heap *heap,
 		       struct wsheap_sample_io *io)
 {
+	struct wsheap_block blk = sample_block(heap, io);
 	int ret;
 
 	mutex_lock(&sf->lock);
 	ret = -EBUSY;
 	if (!sf->held) {
-		ret = wsheap_pin(heap, io->offset, (u64)io->count *
-				 sizeof(struct wsheap_sample_record));
+		ret = wsheap_pin(heap, &blk);
 		if (!ret)
 			sf->held = heap;	/* keeps our reference */
 	}

@@ -14,6 +14,10 @@ pkg="linux-source-$KSERIES"
 ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "cannot resolve $pkg"
 
+# One build at a time per cache: concurrent runs wait for it, then reuse it.
+exec 9>"$CACHE/.debug-kernel.lock"
+flock 9
+
 src="$CACHE/src-$ver"
 if [ ! -e "$src/.done" ]; then
 	log "unpacking $pkg $ver"

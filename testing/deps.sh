@@ -10,8 +10,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# gcc-multilib: the -m32 -static build of userspace/tests/security/compat_test32.
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
-xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file"
+xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file
+gcc-multilib"
 
 need=""
 for p in $TOOLS; do

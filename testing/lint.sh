@@ -37,6 +37,9 @@ if grep -E "(warning|error):" "$out/sparse.log"; then
 	status=1
 fi
 
+log "call graph of the kernel files"
+"$here/callgraph.sh" "$out" || status=1
+
 # The Makefiles leave -Werror out of a distribution's build; lint adds it.
 log "user space with -Wall -Wextra -Werror"
 WERROR=-Werror "$here/build-user.sh" >"$out/user.log" 2>&1 ||

@@ -219,7 +219,7 @@ int wsheap_reset(struct wsheap *heap)
 
 	memset(&r, 0, sizeof(r));
 	r.handle = h->handle;
-	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_RESET, &r);
+	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_RESET_V0, &r);
 	if (!ret)
 		wsheap__new_generation(h, r.generation, false);
 	ts_unlock(h);

@@ -246,6 +246,7 @@ int main(void)
 	struct wsheap_alloc al = { 0 };
 	struct wsheap_export ex = { 0 };
 	struct wsheap_reset rs = { 0 };
+	struct wsheap_info info = { 0 };
 	uint64_t g;
 	char *heap;
 	int ctx, sv[2], status, ok = 0;
@@ -299,15 +300,18 @@ int main(void)
 	if (hear(sv[0], MSG_WATCHING, &g, NULL))
 		goto out;
 	rs.handle = cr.handle;
-	if (call(ctx, WSHEAP_IOC_RESET, &rs, "RESET"))
+	info.handle = cr.handle;
+	/* RESET writes nothing back: INFO (or the status page) tells. */
+	if (call(ctx, WSHEAP_IOC_RESET, &rs, "RESET") ||
+	    call(ctx, WSHEAP_IOC_INFO, &info, "INFO"))
 		goto out;
 	printf("A: RESET: generation %llu -> %llu\n", (unsigned long long)g,
-	       (unsigned long long)rs.generation);
+	       (unsigned long long)info.generation);
 	if (hear(sv[0], MSG_SEEN, &g, NULL))
 		goto out;
-	if (g != rs.generation) {
-		fprintf(stderr, "A: B saw generation %llu, RESET said %llu\n",
-			(unsigned long long)g, (unsigned long long)rs.generation);
+	if (g != info.generation) {
+		fprintf(stderr, "A: B saw generation %llu, INFO said %llu\n",
+			(unsigned long long)g, (unsigned long long)info.generation);
 		goto out;
 	}
 

@@ -751,6 +751,49 @@ TEST_F(dev, reset_unknown_flags_and_reserved)
 	EXPECT_EQ(0ULL, after.generation);
 }
 
+/* ABI 2's RESET reads its struct and writes nothing back. */
+TEST_F(dev, reset_writes_nothing_back)
+{
+	const size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	struct wsheap_create c;
+	struct wsheap_reset r;
+	struct wsheap_info i;
+	void *page;
+
+	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
+	memset(&r, 0, sizeof(r));
+	r.handle = c.handle;
+	r.generation = 0xa5a5;	/* ignored on input, left as it is */
+	ASSERT_EQ(0, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r));
+	EXPECT_EQ(0xa5a5ULL, r.generation);
+	/* So its struct may lie in read-only memory. */
+	page = mmap(NULL, ps, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	r.generation = 0;
+	memcpy(page, &r, sizeof(r));
+	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
+	EXPECT_EQ(0, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, page));
+	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
+	EXPECT_EQ(2ULL, i.generation);
+	munmap(page, ps);
+}
+
+/* ABI 1's encoding is still accepted and writes the generation back. */
+TEST_F(dev, reset_v0_writes_the_generation_back)
+{
+	struct wsheap_create c;
+	__u64 gen = 0;
+
+	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
+	ASSERT_EQ(0, wsh_reset_v0(self->fd, c.handle, &gen));
+	EXPECT_EQ(1ULL, gen);
+	ASSERT_EQ(0, wsh_reset(self->fd, c.handle, &gen));
+	EXPECT_EQ(2ULL, gen);
+	ASSERT_EQ(0, wsh_reset_v0(self->fd, c.handle, &gen));
+	EXPECT_EQ(3ULL, gen);
+}
+
 /* ------------------------------- DESTROY -------------------------------- */
 
 TEST_F(dev, destroy_happy)
@@ -818,7 +861,7 @@ TEST_F(dev, info_reserved_nonzero)
 	int k;
 
 	ASSERT_EQ(0, new_heap(self->fd, &h));
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 3; k++) {
 		memset(&i, 0, sizeof(i));
 		i.handle = h;
 		i.reserved[k] = 1;
@@ -837,8 +880,9 @@ TEST_F(dev, info_reserved_nonzero)
 	EXPECT_EQ((__u64)(_cur), __i.cursor);				\
 	EXPECT_EQ((__u64)(_gen), __i.generation);			\
 	EXPECT_LE(__i.resident, __i.committed);				\
+	EXPECT_EQ(0ULL, __i.held);					\
 	EXPECT_EQ(0ULL, __i.reserved[0] | __i.reserved[1] |		\
-			__i.reserved[2] | __i.reserved[3]);		\
+			__i.reserved[2]);				\
 } while (0)
 
 TEST_F(dev, info_consistent_after_each_step)
@@ -998,7 +1042,8 @@ static bool did_its_job(int i, int fd, const void *buf, __u32 h)
 		return wsh_info(fd, h, &info) == 0 && info.requested == 64 &&
 		       u.a.offset == 0;
 	case C_RESET:
-		return u.r.generation == 1;
+		/* RESET writes nothing back (ABI 2): the heap tells. */
+		return wsh_info(fd, h, &info) == 0 && info.generation == 1;
 	case C_DESTROY:
 		return wsh_info(fd, h, NULL) == -ENOENT;
 	case C_INFO:
@@ -1126,7 +1171,9 @@ TEST_F(dev, wrong_direction_enotty)
 			struct wsheap_info before, after;
 			__u32 h;
 
-			if (dir == _IOC_DIR(wsh_cmds[i].cmd))
+			/* RESET's ABI 1 encoding, _IOWR, is still accepted. */
+			if (dir == _IOC_DIR(wsh_cmds[i].cmd) ||
+			    (i == C_RESET && dir == (_IOC_READ | _IOC_WRITE)))
 				continue;
 			ASSERT_EQ(0, new_heap(self->fd, &h));
 			ASSERT_EQ(0, wsh_info(self->fd, h, &before));
@@ -1234,13 +1281,13 @@ TEST_F(dev, efault_on_copy_out_changes_nothing)
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("ALLOC took effect");
 
-	/* RESET likewise */
+	/* ABI 1's RESET writes back, so likewise */
 	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
 	memset(&r, 0, sizeof(r));
 	r.handle = h;
 	memcpy(page, &r, sizeof(r));
 	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, page));
+	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_RESET_V0, page));
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("RESET took effect");
 

@@ -58,14 +58,38 @@ static inline int wsh_alloc_gen(int fd, __u32 handle, __u64 size, __u64 align,
 	return ret;
 }
 
+/*
+ * RESET writes nothing back (ABI 2); @gen (optional) receives the
+ * generation after it, read with INFO.
+ */
 static inline int wsh_reset(int fd, __u32 handle, __u64 *gen)
+{
+	struct wsheap_reset r;
+	struct wsheap_info i;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.handle = handle;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET, &r);
+	if (ret || !gen)
+		return ret;
+	memset(&i, 0, sizeof(i));
+	i.handle = handle;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_INFO, &i);
+	if (!ret)
+		*gen = i.generation;
+	return ret;
+}
+
+/* ABI 1's RESET, which writes the new generation back into its struct. */
+static inline int wsh_reset_v0(int fd, __u32 handle, __u64 *gen)
 {
 	struct wsheap_reset r;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
 	r.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET, &r);
+	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET_V0, &r);
 	if (!ret && gen)
 		*gen = r.generation;
 	return ret;

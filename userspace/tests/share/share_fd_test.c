@@ -56,9 +56,14 @@ static __u32 sh_flags(const struct wsheap_status *st)
 	return __atomic_load_n(&st->flags, __ATOMIC_ACQUIRE);
 }
 
+static __u64 sh_seq(const struct wsheap_status *st)
+{
+	return __atomic_load_n(&st->sequence, __ATOMIC_ACQUIRE);
+}
+
 /*
  * Wait, without a system call, until the status page's generation differs
- * from @old and the reset is complete (RESETTING clear); returns the new
+ * from @old and the reset is complete (sequence even); returns the new
  * generation, or @old after about ten seconds.
  */
 static __u64 sh_wait_gen(const struct wsheap_status *st, __u64 old)
@@ -70,7 +75,7 @@ static __u64 sh_wait_gen(const struct wsheap_status *st, __u64 old)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (spins = 1;; spins++) {
 		g = sh_gen(st);
-		if (g != old && !(sh_flags(st) & WSHEAP_STATUS_RESETTING))
+		if (g != old && !(sh_seq(st) & 1))
 			return g;
 		__builtin_ia32_pause();
 		/* a clock check now and then only bounds the wait */

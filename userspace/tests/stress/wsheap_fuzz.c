@@ -586,12 +586,15 @@ static void check_info_consistent(struct thr *t, const struct wsheap_info *i,
 		VIOL(t, "%s: committed %llu beyond cursor %llu and trim %llu",
 		     who, (ull)i->committed, (ull)i->cursor,
 		     (ull)i->trim_size);
-	if (i->resident > i->committed || i->resident % ps)
-		VIOL(t, "%s: resident %llu, committed %llu", who,
-		     (ull)i->resident, (ull)i->committed);
-	if ((i->flags & WSHEAP_CREATE_POPULATE) && i->resident != i->committed)
-		VIOL(t, "%s: POPULATE heap with resident %llu != committed %llu",
-		     who, (ull)i->resident, (ull)i->committed);
+	/* held: pages given up at a reset or destroy that a dma-buf keeps */
+	if (i->held > i->resident || i->resident - i->held > i->committed ||
+	    i->resident % ps || i->held % ps)
+		VIOL(t, "%s: resident %llu (held %llu), committed %llu", who,
+		     (ull)i->resident, (ull)i->held, (ull)i->committed);
+	if ((i->flags & WSHEAP_CREATE_POPULATE) &&
+	    i->resident - i->held != i->committed)
+		VIOL(t, "%s: POPULATE heap with resident %llu (held %llu) != committed %llu",
+		     who, (ull)i->resident, (ull)i->held, (ull)i->committed);
 	if (i->flags & ~WSHEAP_CREATE_FLAGS)
 		VIOL(t, "%s: flags %#x", who, i->flags);
 	if (i->cursor > WSHEAP_STATUS_OFFSET)
@@ -922,7 +925,7 @@ static void maybe_shrink(struct thr *t, struct ph *p)
 	h = pick_hnd(t, p, true);
 	if (!h)
 		return;
-	dma_freeze(t, p, trim_bytes(p));
+	dma_freeze(t, p, 0);
 	if (!EXPECT(t, wsh_reset(ctxfd(t, h->ctxk), h->h, &g), 0, false,
 		    "RESET of a huge heap"))
 		return;
@@ -1114,11 +1117,20 @@ static void op_info(struct thr *t)
 
 /* -------------------------------------------------------------- reset --- */
 
+/* INFO's held bytes of a heap, or 0. */
+static ull heap_held(int fd, __u32 handle)
+{
+	struct wsheap_info i;
+
+	return wsh_info(fd, handle, &i) ? 0 : i.held;
+}
+
 static void op_reset(struct thr *t)
 {
 	struct ph *p = pick_heap(t);
 	struct hnd *h;
-	ull gen = 0, keep, old;
+	ull gen = 0, keep, old, held;
+	bool fresh;
 	int i, rc;
 
 	if (!p)
@@ -1128,8 +1140,10 @@ static void op_reset(struct thr *t)
 		return;
 	verify_heap(t, p, p->win, "before RESET");
 	keep = trim_bytes(p);
+	/* A reset gives every page a dma-buf holds to the dma-buf. */
 	if (!h->ro)
-		dma_freeze(t, p, keep);
+		dma_freeze(t, p, 0);
+	held = heap_held(ctxfd(t, h->ctxk), h->h);
 	if (wsh_chance(&t->r, 5)) {
 		struct wsheap_reset r;
 
@@ -1153,10 +1167,15 @@ static void op_reset(struct thr *t)
 	if (gen != p->gen + 1)
 		VIOL(t, "RESET gave generation %llu, want %llu", gen, p->gen + 1);
 	old = p->committed;
-	/* records wholly within the kept pages survive as ghosts */
+	/*
+	 * Records wholly within the kept pages survive as ghosts, unless the
+	 * reset took pages out of the heap (a dma-buf, of any party, held
+	 * them): then which kept pages are fresh is not known here.
+	 */
 	p->nghost = 0;
 	p->ghost_zero = p->flags & WSHEAP_CREATE_ZERO_ON_RESET;
-	for (i = 0; i < p->nrec && p->nghost < MAXGHOST; i++)
+	fresh = heap_held(ctxfd(t, h->ctxk), h->h) > held;
+	for (i = 0; i < p->nrec && p->nghost < MAXGHOST && !fresh; i++)
 		if (p->recs[i].off + p->recs[i].len <= keep)
 			p->ghosts[p->nghost++] = p->recs[i];
 	p->nrec = 0;
@@ -1373,9 +1392,11 @@ static void op_badioctl(struct thr *t)
 		want = -ENOTTY;
 		break;
 	}
-	case 2:	/* wrong direction */
-		cmd = _IOC((dir + 1 + wsh_below(&t->r, 3)) & 3, WSHEAP_IOC_MAGIC,
-			   _IOC_NR(cmds[i]), sz);
+	case 2:	/* wrong direction; RESET's ABI 1 encoding (_IOWR) is valid */
+		do
+			cmd = _IOC((dir + 1 + wsh_below(&t->r, 3)) & 3,
+				   WSHEAP_IOC_MAGIC, _IOC_NR(cmds[i]), sz);
+		while (cmd == WSHEAP_IOC_RESET_V0);
 		want = -ENOTTY;
 		break;
 	case 3:	/* too small */
@@ -1698,6 +1719,8 @@ static void op_mmap(struct thr *t)
 		want = EINVAL;
 	else if ((prot & PROT_WRITE) && end > WSHEAP_STATUS_OFFSET)
 		want = EACCES;
+	else if (prot & PROT_EXEC)
+		want = EPERM;	/* a heap is never executable */
 	if (wsh_chance(&t->r, 3)) {
 		off += 1 + wsh_below(&t->r, ps - 1);	/* unaligned */
 		want = EINVAL;
@@ -3295,15 +3318,19 @@ static int dmabuf_range_mode(int n)
 	return bad;
 }
 
-/* "On failure nothing changes": RESET with its struct in a page it frees. */
+/*
+ * RESET with its struct in a page it gives back: ABI 2's RESET writes
+ * nothing back, so it simply resets; ABI 1's (RESET_V0) resets too, and
+ * succeeds though the generation could not be written back.  (ABI 1 once
+ * looked the argument up in the caller's mappings and refused with EFAULT.)
+ */
 static int reset_efault_mode(int n)
 {
 	struct wsheap_create c;
 	struct wsheap_info i = { 0 };
 	struct wsheap_reset *r;
 	unsigned char *m;
-	int fd, rc, bad;
-	ull gen = 0;
+	int fd, rc, rc0, bad;
 
 	fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || wsh_create(fd, 1 << 20, 0, 0, &c) ||
@@ -3316,7 +3343,7 @@ static int reset_efault_mode(int n)
 		printf("not ok %d reset efault: mmap: %s\n", n, strerror(errno));
 		return 1;
 	}
-	r = (void *)(m + ps);	/* trim 0: the reset would give this page back */
+	r = (void *)(m + ps);	/* trim 0: the reset gives this page back */
 	memset(r, 0, sizeof(*r));
 	r->handle = c.handle;
 	rc = wsh_ioctl(fd, WSHEAP_IOC_RESET, r);
@@ -3324,15 +3351,19 @@ static int reset_efault_mode(int n)
 	printf("# RESET with its struct in a page it gives back: %s, generation now %llu, %llu bytes committed\n",
 	       rc ? strerror(-rc) : "success", (ull)i.generation,
 	       (ull)i.committed);
-	bad = rc != -EFAULT || i.generation || i.committed != 2 * ps;
-	/* the same reset with its struct elsewhere goes ahead */
-	rc = wsh_reset(fd, c.handle, &gen);
-	if (rc || gen != 1) {
-		printf("# RESET afterwards: %s, generation %llu\n",
-		       strerror(-rc), gen);
-		bad = 1;
+	bad = rc || i.generation != 1 || i.committed;
+	/* the same with ABI 1's encoding, after committing the page again */
+	rc0 = wsh_alloc(fd, c.handle, 2 * ps, 0, NULL, NULL);
+	if (!rc0) {
+		memset(r, 0, sizeof(*r));
+		r->handle = c.handle;
+		rc0 = wsh_ioctl(fd, WSHEAP_IOC_RESET_V0, r);
 	}
-	printf("%s %d a RESET that would free its own argument fails with EFAULT and changes nothing\n",
+	wsh_info(fd, c.handle, &i);
+	printf("# RESET_V0 likewise: %s, generation now %llu\n",
+	       rc0 ? strerror(-rc0) : "success", (ull)i.generation);
+	bad |= rc0 || i.generation != 2 || i.committed;
+	printf("%s %d a RESET whose argument lies in a page it gives back resets\n",
 	       bad ? "not ok" : "ok", n);
 	munmap(m, 2 * ps);
 	close(fd);

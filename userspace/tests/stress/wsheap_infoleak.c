@@ -238,7 +238,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 	rw = r;
 	rw.generation = 1;
 	/* twice: generation 1, then 2 */
-	check_call(_metadata, self->fd, WSHEAP_IOC_RESET, &r, &rw, sizeof(r),
+	check_call(_metadata, self->fd, WSHEAP_IOC_RESET_V0, &r, &rw, sizeof(r),
 		   fix_gen, NULL);
 
 	/* DESTROY is _IOW: the kernel writes nothing back */
@@ -264,7 +264,7 @@ TEST_F(leak, reset_generations)
 	memset(r.reserved, 0, sizeof(r.reserved));
 	rw = r;
 	rw.generation = 1;
-	check_call(_metadata, self->fd, WSHEAP_IOC_RESET, &r, &rw, sizeof(r),
+	check_call(_metadata, self->fd, WSHEAP_IOC_RESET_V0, &r, &rw, sizeof(r),
 		   fix_gen, NULL);
 }
 

@@ -186,7 +186,9 @@ struct wsheap {
  *	heap objects of the same kernel heap) that the library noticed and for
  *	which it dropped its current block
  * @kernel_generation: (1.1) the kernel generation the library's current
- *	block and @requested belong to
+ *	block and @requested belong to (after a reset of a heap that is not
+ *	shared, the library's count: the next block corrects it if a forked
+ *	child reset the heap meanwhile)
  * @share: (1.1) WSHEAP_STATS_* bits
  * @pad: zero
  * @reserved: zero
@@ -411,6 +413,11 @@ int wsheap_detach(struct wsheap *heap);
  * party: their allocations are released too and their libraries drop their
  * current blocks when they notice (see wsheap_refresh()).
  *
+ * One WSHEAP_IOC_RESET, which (ABI 2) writes nothing back: the library
+ * takes the new generation from the status page when it maps it, and
+ * counts it itself otherwise.  A module older than that gets ABI 1's
+ * RESET (WSHEAP_IOC_RESET_V0).
+ *
  * Return: 0, or -EINVAL (@heap is NULL), -EPERM (a read-only import), -EBUSY
  * (a kernel driver has allocations pinned), or another error of the RESET
  * ioctl.
@@ -557,8 +564,9 @@ int wsheap_offset(struct wsheap *heap, const void *ptr, uint64_t *offset);
 /**
  * wsheap_generation() - the heap's generation: resets so far, by any party
  * @heap: the heap
- * @generation: out: the generation, loaded with acquire semantics from the
- *	heap's status page
+ * @generation: out: the generation, read from the heap's status page
+ *	under its sequence counter: while a reset runs, the call waits for it
+ *	to end, so the generation is one whose reset is complete
  *
  * The first call on a heap that was neither exported nor imported maps the
  * status page (one mmap(), once per heap); every other call makes no system

@@ -203,10 +203,50 @@ static bool reset_in_place(struct wsheap_impl *h)
 	return true;
 }
 
+/*
+ * RESET (ABI 2: _IOW, nothing written back) and the kernel generation it
+ * made.  A heap that maps the status page reads it there, once the reset
+ * is over; one that does not is reset by this process alone, but for a
+ * forked child that may have reset it too: then the next ALLOC reports a
+ * newer generation and the library counts the child's reset as foreign
+ * (its state is empty until then anyway).  A module older than ABI 2
+ * refuses the _IOW encoding (ENOTTY): use ABI 1's RESET, which writes the
+ * generation back, from then on for the context.
+ */
+static int reset_kernel(struct wsheap_impl *h, uint64_t *gen)
+{
+	struct wsheap_status *st = __wsheap_load_acquire(&h->status), s;
+	struct wsheap_ctx *ctx = h->ctx;
+	struct wsheap_reset r;
+	int ret = -ENOTTY;
+
+	memset(&r, 0, sizeof(r));
+	r.handle = h->handle;
+	if (!__wsheap_load_relaxed(&ctx->reset_v0)) {
+		ret = wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_RESET, &r);
+		if (ret == -ENOTTY)
+			__wsheap_store_relaxed(&ctx->reset_v0, true);
+	}
+	if (ret == -ENOTTY) {
+		ret = wsheap__ioctl(ctx, &h->ioctls, WSHEAP_IOC_RESET_V0, &r);
+		*gen = r.generation;
+		return ret;
+	}
+	if (ret)
+		return ret;
+	if (st) {
+		wsheap__status_read(st, &s);
+		*gen = s.generation;
+	} else {
+		*gen = __wsheap_load_relaxed(&h->kgen) + 1;
+	}
+	return 0;
+}
+
 int wsheap_reset(struct wsheap *heap)
 {
 	struct wsheap_impl *h = to_impl(heap);
-	struct wsheap_reset r;
+	uint64_t gen;
 	int ret;
 
 	if (!heap)
@@ -216,12 +256,9 @@ int wsheap_reset(struct wsheap *heap)
 	if (reset_in_place(h))
 		return 0;
 	ts_lock(h);
-
-	memset(&r, 0, sizeof(r));
-	r.handle = h->handle;
-	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_RESET_V0, &r);
+	ret = reset_kernel(h, &gen);
 	if (!ret)
-		wsheap__new_generation(h, r.generation, false);
+		wsheap__new_generation(h, gen, false);
 	ts_unlock(h);
 	return ret;
 }

@@ -221,7 +221,7 @@ int wsheap_offset(struct wsheap *heap, const void *ptr, uint64_t *offset)
 
 int wsheap_generation(struct wsheap *heap, uint64_t *generation)
 {
-	struct wsheap_status *st;
+	struct wsheap_status *st, s;
 	int ret;
 
 	if (!heap || !generation)
@@ -229,7 +229,9 @@ int wsheap_generation(struct wsheap *heap, uint64_t *generation)
 	ret = wsheap__status_get(to_impl(heap), &st);
 	if (ret)
 		return ret;
-	*generation = wsheap__status_gen(st);
+	/* As of no reset under way: the one that made it is over. */
+	wsheap__status_read(st, &s);
+	*generation = s.generation;
 	return 0;
 }
 

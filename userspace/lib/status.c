@@ -6,9 +6,12 @@
  *
  * An exported or imported heap maps it and points pub.gen_ptr at its
  * generation, so the inline fast path notices a reset by another party with
- * one load.  wsheap_ptr() reads the committed size and the DEAD flag from it.
+ * one load.  What must hold together (the committed size, the DEAD flag,
+ * a generation whose reset is over) is read under the page's sequence
+ * counter (ABI 2; a module of ABI 1 leaves it 0, so one pass reads).
  */
 #include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
 
 #include "wsheap_priv.h"
@@ -47,17 +50,39 @@ void wsheap__status_unmap(struct wsheap_impl *h)
 }
 
 /*
+ * The status page as of no reset or destruction under way: wait while the
+ * sequence counter is odd, read, and read again if it moved meanwhile (the
+ * seqcount reader of perf's mmap page and the vDSO).  Resets give pages
+ * back and zero them while it is odd, which takes a while: yield.
+ */
+void wsheap__status_read(const struct wsheap_status *st,
+			 struct wsheap_status *out)
+{
+	uint64_t seq;
+
+	do {
+		while ((seq = __wsheap_load_acquire(&st->sequence)) & 1)
+			sched_yield();
+		out->generation = __wsheap_load_relaxed(&st->generation);
+		out->committed = __wsheap_load_relaxed(&st->committed);
+		out->flags = __wsheap_load_relaxed(&st->flags);
+		__wsheap_fence_acquire();
+	} while (__wsheap_load_relaxed(&st->sequence) != seq);
+	out->sequence = seq;
+}
+
+/*
  * May offsets up to @end be touched now?  0, -ENOENT (the heap was
  * destroyed) or -ENXIO (beyond what the heap has committed: SIGBUS).
  */
 int wsheap__status_range(const struct wsheap_status *st, uint64_t end)
 {
-	uint64_t committed;
+	struct wsheap_status s;
 
-	if (__wsheap_load_acquire(&st->flags) & WSHEAP_STATUS_DEAD)
+	wsheap__status_read(st, &s);
+	if (s.flags & WSHEAP_STATUS_DEAD)
 		return -ENOENT;
-	committed = __wsheap_load_acquire(&st->committed);
-	return end > committed ? -ENXIO : 0;
+	return end > s.committed ? -ENXIO : 0;
 }
 
 /*

@@ -36,6 +36,8 @@
  * @mmaps: "
  * @munmaps: "
  * @is_default: part of the default pool, never closed
+ * @reset_v0: the module refused ABI 2's RESET: use WSHEAP_IOC_RESET_V0
+ *	(relaxed atomic)
  * @pool_next: next context of the default pool
  */
 struct wsheap_ctx {
@@ -49,6 +51,7 @@ struct wsheap_ctx {
 	uint64_t mmaps;
 	uint64_t munmaps;
 	bool is_default;
+	bool reset_v0;
 	struct wsheap_ctx *pool_next;
 };
 
@@ -213,12 +216,18 @@ WSHEAP_HIDDEN void wsheap__windows_unmap_all(struct wsheap_impl *h);
 WSHEAP_HIDDEN int wsheap__status_get(struct wsheap_impl *h,
 				     struct wsheap_status **stp);
 WSHEAP_HIDDEN void wsheap__status_unmap(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__status_read(const struct wsheap_status *st,
+					struct wsheap_status *out);
 WSHEAP_HIDDEN int wsheap__status_range(const struct wsheap_status *st,
 				       uint64_t end);
 WSHEAP_HIDDEN void wsheap__use_status(struct wsheap_impl *h,
 				      struct wsheap_status *st);
 
-/* The generation on the status page (acquire, as the kernel publishes it). */
+/*
+ * The generation on the status page (acquire, as the kernel publishes it):
+ * the fast path's view, which changes as soon as a reset begins.
+ * wsheap__status_read() waits for the reset to be over.
+ */
 static inline uint64_t wsheap__status_gen(const struct wsheap_status *st)
 {
 	return __wsheap_load_acquire(&st->generation);

@@ -94,6 +94,12 @@ static inline T __wsheap_or_relaxed(T *p, V v)
 		std::memory_order_relaxed);
 }
 
+/* Loads before it are ordered before loads and stores after it. */
+static inline void __wsheap_fence_acquire(void)
+{
+	std::atomic_thread_fence(std::memory_order_acquire);
+}
+
 #elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && \
 	!defined(__STDC_NO_ATOMICS__)
 #include <stdatomic.h>
@@ -123,6 +129,8 @@ static inline T __wsheap_or_relaxed(T *p, V v)
 	atomic_fetch_sub_explicit(__WSHEAP_ATOMIC(p), (v), memory_order_relaxed)
 #define __wsheap_or_relaxed(p, v) \
 	atomic_fetch_or_explicit(__WSHEAP_ATOMIC(p), (v), memory_order_relaxed)
+#define __wsheap_fence_acquire() \
+	atomic_thread_fence(memory_order_acquire)
 
 #elif defined(__GNUC__)
 /* C before C11 (gcc and clang): the builtins <stdatomic.h> is made of. */
@@ -144,6 +152,7 @@ static inline T __wsheap_or_relaxed(T *p, V v)
 	__atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
 #define __wsheap_or_relaxed(p, v) \
 	__atomic_fetch_or((p), (v), __ATOMIC_RELAXED)
+#define __wsheap_fence_acquire()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 
 #else
 #error "libwsheap needs C++11, C11 atomics, or GNU C"

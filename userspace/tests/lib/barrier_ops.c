@@ -26,6 +26,7 @@ int barrier_ops(struct s *x, const struct s *cx, struct wsheap *h)
 	__wsheap_add_relaxed(&x->u64, 2);
 	__wsheap_sub_relaxed(&x->u64, 1);
 	__wsheap_or_relaxed(&x->u32, 4U);
+	__wsheap_fence_acquire();
 	if (!__wsheap_cmpxchg_relaxed(&x->u64, &e64, 7))
 		return -1;
 	if (!__wsheap_cmpxchg_acq_rel(&x->ptr, &eptr, &cx->u64))

@@ -590,6 +590,42 @@ TEST(exported_slow_path_symbol)
 
 /* ---- reset and trim ------------------------------------------------------------ */
 
+/*
+ * ABI 2's RESET writes nothing back: one ioctl per reset all the same, and
+ * the library knows the kernel's generation, counted (no status page) or
+ * read from the status page (from the fourth round on), for both kinds of
+ * heap.
+ */
+TEST(reset_is_one_ioctl_and_knows_the_generation)
+{
+	struct wsheap_stats a, b;
+	struct wsheap *h;
+	int i, ts;
+	uint64_t g;
+	void *p;
+
+	NEED_DEV();
+	for (ts = 0; ts < 2; ts++) {
+		ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0,
+					   ts ? WSHEAP_HEAP_THREADSAFE : 0, &h));
+		for (i = 1; i <= 6; i++) {
+			if (i == 4)
+				ASSERT_EQ(0, wsheap_generation(h, &g));
+			ASSERT_EQ(0, wsheap_alloc(h, 100, &p));
+			a = heap_stats(h);
+			ASSERT_EQ(0, wsheap_reset(h));
+			b = heap_stats(h);
+			EXPECT_EQ(a.ioctls + 1, b.ioctls) TH_LOG("round %d", i);
+			EXPECT_EQ(U64(i), b.kernel_generation) TH_LOG("round %d", i);
+			EXPECT_EQ(U64(i), heap_info(h).generation);
+		}
+		ASSERT_EQ(0, wsheap_generation(h, &g));
+		EXPECT_EQ(U64(6), g);
+		EXPECT_EQ(U64(0), heap_stats(h).foreign_resets);
+		ASSERT_EQ(0, wsheap_free(h));
+	}
+}
+
 TEST(reset_reuses_memory_and_mappings)
 {
 	struct wsheap_stats a, b;

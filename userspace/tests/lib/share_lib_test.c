@@ -13,6 +13,7 @@
  * library, so each has contexts of its own, as unrelated processes would.
  */
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -724,6 +725,89 @@ TEST(foreign_reset_with_trim_no_overlap_with_new_blocks)
 	expect_child_ok(_metadata, pid);
 	ASSERT_EQ(0, wsheap_free(h));
 	close(sock);
+}
+
+/*
+ * wsheap_generation() reads the status page under its sequence counter
+ * (ABI 2): the kernel publishes the new generation when a reset begins and
+ * gives pages back after, so a generation read without waiting could name
+ * a reset whose pages are still mapped.  A thread polls the generation of
+ * a heap with 32 MiB mapped while another party resets it (trim 0, so
+ * every page goes): once it sees the new generation, the last page must
+ * already be gone (SIGBUS), not still readable.
+ */
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	_exit(3);
+}
+
+struct poller {
+	struct wsheap *heap;
+	volatile const char *last;	/* a page the reset gives back */
+	uint64_t from;			/* the generation before */
+	int seen;			/* 1: SIGBUS, 2: still readable */
+};
+
+static void *poll_fn(void *arg)
+{
+	struct poller *p = arg;
+	sigjmp_buf jb;
+	uint64_t g;
+
+	do {
+		if (wsheap_generation(p->heap, &g))
+			return NULL;
+	} while (g == p->from);
+	bus_jmp = &jb;
+	if (sigsetjmp(jb, 1) == 0) {
+		(void)*p->last;
+		p->seen = 2;
+	} else {
+		p->seen = 1;
+	}
+	bus_jmp = NULL;
+	return NULL;
+}
+
+TEST(generation_is_reported_once_the_reset_is_over)
+{
+	const size_t len = 32 << 20;
+	struct poller pl = { 0 };
+	struct sigaction sa, old;
+	struct wsheap *h, *other;
+	pthread_t tid;
+	char *p;
+	int fd;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, WSHEAP_HEAP_POPULATE, &h));
+	ASSERT_EQ(0, wsheap_alloc_aligned(h, len, page_size(), (void **)&p));
+	memset(p, 1, len);		/* mapped: the reset has much to zap */
+	ASSERT_EQ(0, wsheap_export(h, 0, &fd));
+	ASSERT_EQ(0, wsheap_import(NULL, fd, 0, &other));
+	close(fd);
+	ASSERT_EQ(0, wsheap_generation(h, &pl.from));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, &old));
+	pl.heap = h;
+	pl.last = p + len - page_size();
+	ASSERT_EQ(0, pthread_create(&tid, NULL, poll_fn, &pl));
+	usleep(10000);			/* the poller is polling */
+	ASSERT_EQ(0, wsheap_reset(other));
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	sigaction(SIGBUS, &old, NULL);
+	EXPECT_EQ(1, pl.seen) TH_LOG("%s", pl.seen == 2 ?
+		"a page of the reset was still mapped when its generation was reported" :
+		"the poller saw no new generation");
+	ASSERT_EQ(0, wsheap_free(other));
+	ASSERT_EQ(0, wsheap_free(h));
 }
 
 TEST(refresh_notices_foreign_reset_explicitly)

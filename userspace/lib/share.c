@@ -17,10 +17,24 @@
  */
 static const uint64_t gen_never = UINT64_MAX;
 
+/* Map the status page and make the fast path check the generation there. */
+static int watch_status(struct wsheap_impl *h)
+{
+	struct wsheap_status *st;
+	int ret;
+
+	ret = wsheap__status_get(h, &st);
+	if (ret)
+		return ret;
+	ts_lock(h);
+	wsheap__use_status(h, st);
+	ts_unlock(h);
+	return 0;
+}
+
 int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 {
 	struct wsheap_impl *h = to_impl(heap);
-	struct wsheap_status *st;
 	struct wsheap_export e;
 	int ret;
 
@@ -31,12 +45,9 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 	 * Others may reset the heap from now on: the fast path must read the
 	 * generation from the status page before anyone can.
 	 */
-	ret = wsheap__status_get(h, &st);
+	ret = watch_status(h);
 	if (ret)
 		return ret;
-	ts_lock(h);
-	wsheap__use_status(h, st);
-	ts_unlock(h);
 
 	memset(&e, 0, sizeof(e));
 	e.handle = h->handle;
@@ -249,17 +260,15 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation)
 int wsheap_refresh(struct wsheap *heap)
 {
 	struct wsheap_impl *h = to_impl(heap);
-	struct wsheap_status *st;
 	bool seen;
 	int ret;
 
 	if (!heap)
 		return -EINVAL;
-	ret = wsheap__status_get(h, &st);
+	ret = watch_status(h);
 	if (ret)
 		return ret;
 	ts_lock(h);
-	wsheap__use_status(h, st);
 	seen = wsheap__sync_generation(h);
 	ts_unlock(h);
 	return seen;

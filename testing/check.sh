@@ -49,7 +49,7 @@ fi
 
 "$here/build-user.sh" >"$out/userspace-build.log" 2>&1 ||
 	{ tail -n 40 "$out/userspace-build.log"; fail_setup "user-space build"; }
-# A WWSAPI program built the way a user would (pkg-config, shared library).
+# The examples built the way a user would (pkg-config, shared library).
 libdir=$("$here/build-example.sh" "$out" 2>>"$out/userspace-build.log") ||
 	{ tail -n 20 "$out/userspace-build.log";
 	  fail_setup "install and pkg-config build of the WWSAPI example"; }
@@ -62,7 +62,8 @@ done
 [ ${#tests[@]} -gt 0 ] || fail_setup "no test program matches WSHEAP_TESTS"
 log "${#tests[@]} user-space test programs"
 specs=("userspace/tools/wsheapctl:/bin/wsheapctl"
-	"$out/ws_message_loop:/pcbuilt/ws_message_loop")
+	"$out/ws_message_loop:/pcbuilt/ws_message_loop"
+	"$out/heap_share:/pcbuilt/heap_share")
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done

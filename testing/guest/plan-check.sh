@@ -23,6 +23,8 @@ fi
 run_user_tests
 [ -x /pcbuilt/ws_message_loop ] &&
 	step pc-built:ws_message_loop /pcbuilt/ws_message_loop
+[ -x /pcbuilt/heap_share ] &&
+	step pc-built:heap_share /pcbuilt/heap_share
 [ -z "${QUICK:-}" ] && step tap:fault-fuzz fault_fuzz --seconds 20
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample

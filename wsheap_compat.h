@@ -135,6 +135,69 @@ static inline void mm_account_reclaimed_pages(unsigned long pages)
 }
 #endif
 
+/**
+ * struct wsheap_pair - two u64s that one compare-and-exchange updates
+ * @lo: the first
+ * @hi: the second
+ */
+struct wsheap_pair {
+	u64 lo;
+	u64 hi;
+} __aligned(16);
+
+/*
+ * A 16-byte compare-and-exchange: try_cmpxchg128() from 6.5 on,
+ * cmpxchg_double() before.  On failure @old gets the current value.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#ifdef system_has_cmpxchg128
+#define wsheap_have_cmpxchg_pair()	system_has_cmpxchg128()
+#else
+#define wsheap_have_cmpxchg_pair()	false
+#endif
+static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
+				       struct wsheap_pair *old,
+				       struct wsheap_pair new)
+{
+	u128 o = ((u128)old->hi << 64) | old->lo;
+	bool ok = try_cmpxchg128((u128 *)p, &o,
+				 ((u128)new.hi << 64) | new.lo);
+
+	if (!ok) {
+		old->lo = (u64)o;
+		old->hi = (u64)(o >> 64);
+	}
+	return ok;
+}
+#else
+#ifdef system_has_cmpxchg_double
+#define wsheap_have_cmpxchg_pair()	system_has_cmpxchg_double()
+#else
+#define wsheap_have_cmpxchg_pair()	false
+#endif
+static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
+				       struct wsheap_pair *old,
+				       struct wsheap_pair new)
+{
+	if (cmpxchg_double(&p->lo, &p->hi, old->lo, old->hi, new.lo,
+			   new.hi))
+		return true;
+	old->lo = READ_ONCE(p->lo);
+	old->hi = READ_ONCE(p->hi);
+	return false;
+}
+#endif
+
+/*
+ * PTEs mapping an order-0 folio: folio_mapcount() is an inline from 6.9,
+ * an unexported function before, where page_mapcount() serves.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define wsheap_folio_mapcount(folio)	folio_mapcount(folio)
+#else
+#define wsheap_folio_mapcount(folio)	page_mapcount(&(folio)->page)
+#endif
+
 /* struct file's count became a file_ref_t in 6.13. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
 #define wsheap_file_tryget(file)	file_ref_get(&(file)->f_ref)

@@ -43,7 +43,7 @@ static struct file_system_type wsheap_fs_type = {
 
 static int wsheap_anchor_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return wsheap_store_mmap(vma, true);
+	return wsheap_store_mmap(file->private_data, vma, true);
 }
 
 static int wsheap_anchor_release(struct inode *inode, struct file *file)
@@ -61,7 +61,7 @@ static const struct file_operations wsheap_anchor_fops = {
 /* ->mmap runs again for remap_file_pages(); the file stays read-only. */
 static int wsheap_rofile_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return wsheap_store_mmap(vma, false);
+	return wsheap_store_mmap(file->private_data, vma, false);
 }
 
 static int wsheap_rofile_release(struct inode *inode, struct file *file)
@@ -157,6 +157,8 @@ struct wsheap_heap *wsheap_file_create_heap(struct wsheap_context *owner,
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
 	inode->i_size = WSHEAP_SPAN;
+	/* Nothing reads a heap's times: write faults need not update them. */
+	inode->i_flags |= S_NOCMTIME;
 	wsheap_store_setup(inode->i_mapping);
 	heap = wsheap_heap_create(owner, inode->i_mapping, max_size,
 				  trim_size, flags);
@@ -202,7 +204,7 @@ int wsheap_file_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma,
 		if (IS_ERR(rofile))
 			return PTR_ERR(rofile);
 	}
-	ret = wsheap_store_mmap(vma, writable);
+	ret = wsheap_store_mmap(heap, vma, writable);
 	if (!ret)
 		vma_set_file(vma, writable ? heap->file : rofile);
 	if (rofile)

@@ -27,41 +27,24 @@
 #define CREATE_TRACE_POINTS
 #include "wsheap_trace.h"
 
-/* Publish the heap's state on its status page (ABI 1 fields). */
+/* The status page (wsheap_store.c) publishes what changes under the lock. */
 static void wsheap_status_write(struct wsheap_heap *heap, bool resetting)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
-		    (resetting ? WSHEAP_STATUS_RESETTING : 0);
-
-	lockdep_assert_held(&heap->lock);
-	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
-	/* ABI 1 readers load flags, then generation, with acquire. */
-	smp_store_release(&st->flags, flags);
-	/* Readers load the generation with acquire, then the rest. */
-	smp_store_release(&st->generation, heap->generation);
+	heap->resetting = resetting;
+	wsheap_store_status_write(heap);
 }
 
-/*
- * The write side of the status page's sequence counter, as
- * write_seqcount_begin()/end() do it: odd while a reset or destroy runs.
- */
+/* The sequence counter: odd while a reset or destroy runs. */
 static void wsheap_status_begin(struct wsheap_heap *heap)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-
-	WRITE_ONCE(st->sequence, ++heap->sequence);
-	/* Odd before any change: pairs with the reader's second load. */
-	smp_wmb();
+	heap->sequence++;
+	wsheap_store_status_sequence(heap);
 }
 
 static void wsheap_status_end(struct wsheap_heap *heap)
 {
-	struct wsheap_status *st = folio_address(heap->status);
-
-	/* Every change before even: pairs with the reader's smp_rmb(). */
-	smp_wmb();
-	WRITE_ONCE(st->sequence, ++heap->sequence);
+	heap->sequence++;
+	wsheap_store_status_sequence(heap);
 }
 
 /**
@@ -72,7 +55,8 @@ static void wsheap_status_end(struct wsheap_heap *heap)
  * @trim_size: bytes a reset keeps committed
  * @flags: WSHEAP_CREATE_* flags, already validated
  *
- * Commits no memory but the status page.  The caller makes the anchor file
+ * Commits no memory: the status page comes with its first mapping.  The
+ * caller makes the anchor file
  * and sets @file.
  *
  * Context: process context; may sleep.
@@ -83,20 +67,12 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 				       u64 max_size, u64 trim_size, u32 flags)
 {
 	struct wsheap_heap *heap;
-	struct folio *status;
 
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL_ACCOUNT);
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
 	/* Pages are charged to the creator even when another task faults. */
 	heap->memcg = get_mem_cgroup_from_mm(current->mm);
-	status = wsheap_store_status_folio(mapping, heap->memcg);
-	if (IS_ERR(status)) {
-		mem_cgroup_put(heap->memcg);
-		kfree(heap);
-		return ERR_CAST(status);
-	}
-	heap->status = status;
 	heap->mapping = mapping;
 	mutex_init(&heap->lock);
 	INIT_LIST_HEAD(&heap->exports);
@@ -112,7 +88,6 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 	heap->pid = task_tgid_nr(current);
 	if (wsheap_reclaim_track(heap)) {
 		wsheap_account_put(heap->account);
-		folio_put(heap->status);
 		mem_cgroup_put(heap->memcg);
 		kfree(heap);
 		return ERR_PTR(-ENOMEM);
@@ -143,35 +118,96 @@ int wsheap_heap_check(struct wsheap_heap *heap, u64 generation, u64 offset,
 		return -ENOENT;
 	if (generation != heap->generation)
 		return -ESTALE;
-	if (check_add_overflow(offset, len, &end) || end > heap->cursor)
+	if (check_add_overflow(offset, len, &end) ||
+	    end > wsheap_heap_cursor(heap))
 		return -EINVAL;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_check);
 
+/* Set the bump state under @heap->lock, against lock-free allocations. */
+static void wsheap_bump_set(struct wsheap_heap *heap, struct wsheap_pair new)
+{
+	struct wsheap_pair v = heap->bump;
+
+	lockdep_assert_held(&heap->lock);
+	if (!wsheap_have_cmpxchg_pair()) {
+		heap->bump = new;
+		return;
+	}
+	while (!wsheap_cmpxchg_pair(&heap->bump, &v, new))
+		;
+}
+
+/*
+ * Place a block in the bump state @v: -ENOSPC over quota, -EOVERFLOW,
+ * -EFBIG beyond the data area.  @align is a valid power of two.
+ */
+static int wsheap_bump_place(struct wsheap_heap *heap, struct wsheap_pair v,
+			     u64 size, u64 align, u64 *start, u64 *end)
+{
+	/* requested <= max_size always holds, so this cannot wrap. */
+	if (size > heap->max_size - wsheap_bump_requested(v))
+		return -ENOSPC;
+	if (check_add_overflow(wsheap_bump_cursor(v), align - 1, start))
+		return -EOVERFLOW;
+	*start &= ~(align - 1);
+	if (check_add_overflow(*start, size, end))
+		return -EOVERFLOW;
+	if (*end > WSHEAP_STATUS_OFFSET)
+		return -EFBIG;
+	return 0;
+}
+
+/*
+ * The lock-free path: a block that fits in the committed pages is placed
+ * with one cmpxchg of {cursor, requested, generation}.  A reset changes
+ * that word last (under the lock), so a racing placement either lands in
+ * the generation that ends or fails and retries in the new one; a destroy
+ * sets dead.  Committing pages needs the lock.
+ * Return: true if it placed the block.
+ */
+static bool wsheap_heap_alloc_fast(struct wsheap_heap *heap, u64 size,
+				   u64 align, u64 *offset, u64 *generation)
+{
+	struct wsheap_pair v, new;
+	u64 start, end;
+
+	if (!wsheap_have_cmpxchg_pair() || READ_ONCE(heap->dead))
+		return false;
+	v.lo = READ_ONCE(heap->bump.lo);
+	v.hi = READ_ONCE(heap->bump.hi);
+	/* The state before the committed size it is checked against. */
+	smp_rmb();
+	do {
+		if (wsheap_bump_place(heap, v, size, align, &start, &end))
+			return false;
+		/* Pairs with the release that publishes committed pages. */
+		if (end > smp_load_acquire(&heap->committed_pages) << PAGE_SHIFT)
+			return false;
+		new = wsheap_bump_pack(end, wsheap_bump_requested(v) + size,
+				       wsheap_bump_generation(v));
+	} while (!wsheap_cmpxchg_pair(&heap->bump, &v, new));
+	*offset = start;
+	*generation = wsheap_bump_generation(v);
+	return true;
+}
+
 static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
 				    u64 align, u64 *offset, u64 *generation)
 {
+	struct wsheap_pair v;
 	u64 start, end, pages, old;
 	int ret;
 
 	lockdep_assert_held(&heap->lock);
-	if (!align)
-		align = WSHEAP_DEFAULT_ALIGN;
-	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
 	if (heap->dead)
 		return -ENOENT;
-	/* requested <= max_size always holds, so this cannot wrap. */
-	if (size > heap->max_size - heap->requested)
-		return -ENOSPC;
-	if (check_add_overflow(heap->cursor, align - 1, &start))
-		return -EOVERFLOW;
-	start &= ~(align - 1);
-	if (check_add_overflow(start, size, &end))
-		return -EOVERFLOW;
-	if (end > WSHEAP_STATUS_OFFSET)
-		return -EFBIG;
+	v = wsheap_bump_read(heap);
+retry:
+	ret = wsheap_bump_place(heap, v, size, align, &start, &end);
+	if (ret)
+		return ret;
 
 	old = heap->committed_pages;
 	pages = wsheap_trim_pages(end);
@@ -191,8 +227,15 @@ static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
 		smp_store_release(&heap->committed_pages, pages);
 		wsheap_status_write(heap, false);
 	}
-	heap->cursor = end;
-	heap->requested += size;
+	/* Lock-free placements may have moved the cursor meanwhile. */
+	if (wsheap_have_cmpxchg_pair() &&
+	    !wsheap_cmpxchg_pair(&heap->bump, &v,
+				 wsheap_bump_pack(end, wsheap_bump_requested(v) +
+						  size, heap->generation)))
+		goto retry;
+	if (!wsheap_have_cmpxchg_pair())
+		heap->bump = wsheap_bump_pack(end, wsheap_bump_requested(v) +
+					      size, heap->generation);
 	*offset = start;
 	*generation = heap->generation;
 	trace_wsheap_alloc(heap->id, size, align, start,
@@ -221,6 +264,15 @@ int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 {
 	int ret;
 
+	if (!align)
+		align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	if (wsheap_heap_alloc_fast(heap, size, align, offset, generation)) {
+		trace_wsheap_alloc(heap->id, size, align, *offset,
+				   READ_ONCE(heap->committed_pages) << PAGE_SHIFT);
+		return 0;
+	}
 	mutex_lock(&heap->lock);
 	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
 	mutex_unlock(&heap->lock);
@@ -246,6 +298,11 @@ int wsheap_heap_alloc_pinned(struct wsheap_heap *heap, u64 size, u64 align,
 {
 	int ret;
 
+	if (!align)
+		align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	/* Under the lock: no reset may come between the block and its pin. */
 	mutex_lock(&heap->lock);
 	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);
 	if (!ret)
@@ -425,20 +482,24 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	keep = min(wsheap_trim_pages(heap->trim_size), old);
 	wsheap_status_begin(heap);
 	heap->generation++;
-	heap->cursor = 0;
-	heap->requested = 0;
 	/* Faults wait on the invalidate lock; fault-around reads this. */
 	WRITE_ONCE(heap->committed_pages, keep);
 	wsheap_status_write(heap, true);
 	kept_went = wsheap_heap_detach_ranges(heap, keep);
 	wsheap_store_give_back(heap, keep, old);
-	if (wsheap_store_release_pinned(heap, keep))
+	if (wsheap_store_release_held(heap, keep))
 		kept_went = true;
 	if (kept_went && (heap->flags & (WSHEAP_CREATE_POPULATE |
 					 WSHEAP_CREATE_CONTIG)))
 		keep = wsheap_heap_refill(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
+	/*
+	 * The new generation's allocations begin last: until now lock-free
+	 * ones could only place blocks of the old one, which ends here, and
+	 * none lands in a page still being zeroed or given back.
+	 */
+	wsheap_bump_set(heap, wsheap_bump_pack(0, 0, heap->generation));
 	wsheap_limits_uncharge(heap->account, old - keep);
 	trace_wsheap_reset(heap->id, heap->generation, keep << PAGE_SHIFT,
 			   (old - keep) << PAGE_SHIFT);
@@ -475,7 +536,7 @@ void wsheap_heap_kill(struct wsheap_heap *heap)
 		old = heap->committed_pages;
 		trace_wsheap_destroy(heap->id, old << PAGE_SHIFT);
 		wsheap_status_begin(heap);
-		heap->dead = true;
+		WRITE_ONCE(heap->dead, true);
 		WRITE_ONCE(heap->committed_pages, 0);
 		wsheap_status_write(heap, false);
 		wsheap_heap_detach_ranges(heap, 0);
@@ -497,14 +558,17 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_kill);
  */
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info)
 {
+	struct wsheap_pair v;
+
 	mutex_lock(&heap->lock);
+	v = wsheap_bump_read(heap);
 	info->flags = heap->flags;
 	info->max_size = heap->max_size;
 	info->trim_size = heap->trim_size;
-	info->requested = heap->requested;
+	info->requested = wsheap_bump_requested(v);
 	info->committed = heap->committed_pages << PAGE_SHIFT;
 	info->resident = (u64)wsheap_store_resident(heap) << PAGE_SHIFT;
-	info->cursor = heap->cursor;
+	info->cursor = wsheap_bump_cursor(v);
 	info->generation = heap->generation;
 	info->held = (u64)atomic_long_read(&heap->held) << PAGE_SHIFT;
 	info->reclaimed = heap->reclaimed << PAGE_SHIFT;
@@ -559,7 +623,8 @@ void wsheap_heap_free(struct wsheap_heap *heap)
 	wsheap_store_forget(heap);
 	wsheap_reclaim_untrack(heap);
 	wsheap_registry_del_heap(heap);
-	folio_put(heap->status);
+	if (heap->status)
+		folio_put(heap->status);
 	mem_cgroup_put(heap->memcg);
 	wsheap_account_put(heap->account);
 	mutex_destroy(&heap->lock);

@@ -159,15 +159,23 @@ struct wsheap_range {
  * @dead: destroyed; every access fails
  * @users: handles, exported descriptors and kernel users
  * @pins: kernel pins (wsheap_pin(), vmaps); a reset fails with -EBUSY
- * @status: the status page, a folio of @mapping at WSHEAP_STATUS_PGOFF
+ * @resetting: a reset runs (the status page's ABI 1 RESETTING flag)
+ * @status: the status page, a folio of @mapping at WSHEAP_STATUS_PGOFF,
+ *	made by its first mapping (NULL before); set under @lock
  * @sequence: the status page's sequence counter
- * @requested: sum of allocation sizes since creation or reset
- * @cursor: next free offset
+ * @bump: the bump allocator's state, {cursor, requested, generation}
+ *	packed so one 16-byte cmpxchg updates all three (see wsheap_bump_*()):
+ *	the cursor (next free offset) and requested (sum of allocation sizes
+ *	since the last reset) never exceed WSHEAP_STATUS_OFFSET < 2^40, and
+ *	48 bits of the generation make an ABA impossible in practice.  An
+ *	allocation within the committed pages updates it without @lock; all
+ *	else changes it under @lock.
  * @committed_pages: pages [0, @committed_pages) may be backed; a fault
  *	beyond is SIGBUS.  Grows under @lock, shrinks under the invalidate
  *	lock too; read locklessly with smp_load_acquire().
  * @generation: number of resets; changes only under the invalidate lock
- *	held exclusive, so it is stable under the shared lock
+ *	held exclusive, so it is stable under the shared lock (and equal to
+ *	@bump's 48 bits of it)
  * @exports: ranges held by dma-bufs of this generation (struct wsheap_range)
  * @held: pages given up by the store that a dma-buf or GUP pin still holds
  * @reclaimed: kept pages the shrinker gave back, since creation
@@ -188,12 +196,12 @@ struct wsheap_heap {
 	u64 trim_size;
 	u32 flags;
 	bool dead;
+	bool resetting;
 	atomic_t users;
 	unsigned int pins;
 	struct folio *status;
 	u64 sequence;
-	u64 requested;
-	u64 cursor;
+	struct wsheap_pair bump;
 	u64 committed_pages;
 	u64 generation;
 	struct list_head exports;
@@ -210,6 +218,58 @@ struct wsheap_heap {
 static inline u64 wsheap_trim_pages(u64 trim_size)
 {
 	return (trim_size >> PAGE_SHIFT) + !!(trim_size & ~PAGE_MASK);
+}
+
+/* The bump state: cursor and requested in 40 bits each, 48 of generation. */
+#define WSHEAP_BUMP_BITS	40
+#define WSHEAP_BUMP_MASK	((1ULL << WSHEAP_BUMP_BITS) - 1)
+
+static inline struct wsheap_pair wsheap_bump_pack(u64 cursor, u64 requested,
+						  u64 generation)
+{
+	struct wsheap_pair v = {
+		.lo = cursor | (generation << WSHEAP_BUMP_BITS),
+		.hi = requested |
+		      (generation >> (64 - WSHEAP_BUMP_BITS) << WSHEAP_BUMP_BITS),
+	};
+
+	return v;
+}
+
+static inline u64 wsheap_bump_cursor(struct wsheap_pair v)
+{
+	return v.lo & WSHEAP_BUMP_MASK;
+}
+
+static inline u64 wsheap_bump_requested(struct wsheap_pair v)
+{
+	return v.hi & WSHEAP_BUMP_MASK;
+}
+
+static inline u64 wsheap_bump_generation(struct wsheap_pair v)
+{
+	return (v.lo >> WSHEAP_BUMP_BITS) |
+	       (v.hi >> WSHEAP_BUMP_BITS << (64 - WSHEAP_BUMP_BITS));
+}
+
+/* A consistent snapshot of a heap's bump state. */
+static inline struct wsheap_pair wsheap_bump_read(struct wsheap_heap *heap)
+{
+	struct wsheap_pair v = {
+		.lo = READ_ONCE(heap->bump.lo), .hi = READ_ONCE(heap->bump.hi),
+	};
+
+	/* Writing the same value back succeeds only on an untorn read. */
+	if (wsheap_have_cmpxchg_pair())
+		while (!wsheap_cmpxchg_pair(&heap->bump, &v, v))
+			;
+	return v;
+}
+
+/* The cursor alone: monotonic within a generation. */
+static inline u64 wsheap_heap_cursor(struct wsheap_heap *heap)
+{
+	return READ_ONCE(heap->bump.lo) & WSHEAP_BUMP_MASK;
 }
 
 /* A reference to a heap is a reference to its anchor file. */
@@ -274,15 +334,15 @@ unsigned long wsheap_reclaim_heap(struct wsheap_heap *heap);
 /* wsheap_store.c: the page store */
 void wsheap_store_exit(void);
 void wsheap_store_setup(struct address_space *mapping);
-struct folio *wsheap_store_status_folio(struct address_space *mapping,
-					struct mem_cgroup *memcg);
+void wsheap_store_status_write(struct wsheap_heap *heap);
+void wsheap_store_status_sequence(struct wsheap_heap *heap);
 struct folio *wsheap_store_get_folio(struct wsheap_heap *heap, pgoff_t index);
 int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 			  pgoff_t end);
 void wsheap_store_give_back(struct wsheap_heap *heap, pgoff_t start,
 			    pgoff_t end);
-unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
-					  pgoff_t end);
+unsigned long wsheap_store_release_held(struct wsheap_heap *heap,
+					pgoff_t end);
 pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end, bool add);
 typedef bool wsheap_index_fn(struct wsheap_heap *heap, pgoff_t index);
 unsigned long wsheap_store_reclaim(struct wsheap_heap *heap, pgoff_t start,
@@ -292,7 +352,8 @@ int wsheap_store_populate_contig(struct wsheap_heap *heap, pgoff_t start,
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end);
 unsigned long wsheap_store_resident(struct wsheap_heap *heap);
 void wsheap_store_forget(struct wsheap_heap *heap);
-int wsheap_store_mmap(struct vm_area_struct *vma, bool writable);
+int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma,
+		      bool writable);
 
 /* wsheap_heap.c: the heap object and its bump allocator */
 struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,

@@ -75,7 +75,8 @@ unsigned long wsheap_reclaim_heap(struct wsheap_heap *heap)
 	lockdep_assert_held(&heap->lock);
 	if (heap->dead || !wsheap_reclaim_eligible(heap))
 		return 0;
-	freed = wsheap_store_reclaim(heap, wsheap_trim_pages(heap->cursor),
+	freed = wsheap_store_reclaim(heap,
+				     wsheap_trim_pages(wsheap_heap_cursor(heap)),
 				     heap->committed_pages,
 				     wsheap_reclaim_exported);
 	heap->reclaimed += freed;
@@ -125,7 +126,7 @@ static enum lru_status wsheap_reclaim_count_one(struct list_head *node,
 		container_of(node, struct wsheap_reclaim_item, node);
 	struct wsheap_heap *heap = item->heap;
 	u64 committed = READ_ONCE(heap->committed_pages);
-	u64 used = wsheap_trim_pages(READ_ONCE(heap->cursor));
+	u64 used = wsheap_trim_pages(wsheap_heap_cursor(heap));
 
 	/* An estimate: committed, not resident, pages past the cursor. */
 	if (committed > used)

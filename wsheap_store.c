@@ -13,9 +13,10 @@
  * memory cgroup, which is made the active one around it.
  *
  * A page that a long-term GUP pin (RDMA, io_uring fixed buffers) holds when
- * the heap gives it up, or when a reset would keep it, leaves the heap: the
- * pinner keeps the old page, and the heap's next generation gets a fresh
- * one, so no pin taken in one generation reaches the next.  Such an orphan
+ * the heap gives it up, or that a pin or any reference from outside (a
+ * pipe vmsplice() filled) holds when a reset would keep it, leaves the
+ * heap: the holder keeps the old page, and the heap's next generation gets
+ * a fresh one, so nothing taken in one generation reaches the next.  Such an orphan
  * stays charged to the heap's creator until the pin goes and it is freed,
  * even if the heap goes first.
  */
@@ -86,27 +87,85 @@ static struct folio *wsheap_store_add(struct address_space *mapping,
 }
 
 /**
- * wsheap_store_status_folio() - add the status page to a new page store
- * @mapping: the store
- * @memcg: charged for it
+ * wsheap_store_status_write() - publish the heap's state on its status page
+ * @heap: the heap, with @heap->lock held
  *
- * The status page lives at WSHEAP_STATUS_PGOFF for the heap's whole life:
- * nothing gives it back before the inode goes.  It is a lowmem page, so
- * the heap writes it through folio_address().
+ * The ABI 1 fields: committed, flags, generation.  Nothing to do before
+ * the page exists: its first mapping fills it in.
  *
- * Context: process context; may sleep.
- * Return: the folio with a reference of the caller's, or an ERR_PTR().
+ * Context: any, with @heap->lock held.
  */
-struct folio *wsheap_store_status_folio(struct address_space *mapping,
-					struct mem_cgroup *memcg)
+void wsheap_store_status_write(struct wsheap_heap *heap)
+{
+	struct wsheap_status *st;
+	u32 flags = (heap->dead ? WSHEAP_STATUS_DEAD : 0) |
+		    (heap->resetting ? WSHEAP_STATUS_RESETTING : 0);
+
+	lockdep_assert_held(&heap->lock);
+	if (!heap->status)
+		return;
+	st = folio_address(heap->status);
+	WRITE_ONCE(st->committed, heap->committed_pages << PAGE_SHIFT);
+	/* ABI 1 readers load flags, then generation, with acquire. */
+	smp_store_release(&st->flags, flags);
+	/* Readers load the generation with acquire, then the rest. */
+	smp_store_release(&st->generation, heap->generation);
+}
+
+/**
+ * wsheap_store_status_sequence() - publish the heap's sequence counter
+ * @heap: the heap, with @heap->lock held, whose counter just moved
+ *
+ * As write_seqcount_begin() and _end() do it: an odd value is visible
+ * before any change that follows it, an even one after every change that
+ * came before.
+ *
+ * Context: any, with @heap->lock held.
+ */
+void wsheap_store_status_sequence(struct wsheap_heap *heap)
+{
+	struct wsheap_status *st;
+
+	lockdep_assert_held(&heap->lock);
+	if (!heap->status)
+		return;
+	st = folio_address(heap->status);
+	/* Every change before it first: pairs with the reader's smp_rmb(). */
+	smp_wmb();
+	WRITE_ONCE(st->sequence, heap->sequence);
+	/* It before any change after it: pairs with the reader's first load. */
+	smp_wmb();
+}
+
+/*
+ * The status page, locked and referenced, made and filled in on first use:
+ * most heaps are never shared and never need one.  It then lives at
+ * WSHEAP_STATUS_PGOFF until the inode goes: nothing gives it back.  A
+ * lowmem page, written through folio_address().
+ */
+static struct folio *wsheap_store_status(struct wsheap_heap *heap)
 {
 	struct folio *folio;
 
-	folio = wsheap_store_add(mapping, WSHEAP_STATUS_PGOFF,
-				 GFP_KERNEL | __GFP_RETRY_MAYFAIL |
-				 __GFP_NOWARN, memcg);
-	if (!IS_ERR(folio))
+	mutex_lock(&heap->lock);
+	folio = heap->status;
+	if (!folio) {
+		folio = wsheap_store_add(heap->mapping, WSHEAP_STATUS_PGOFF,
+					 GFP_KERNEL | __GFP_RETRY_MAYFAIL |
+					 __GFP_NOWARN, heap->memcg);
+		if (IS_ERR(folio))
+			goto out;
 		folio_unlock(folio);
+		/* wsheap_store_resident() reads it without the lock. */
+		WRITE_ONCE(heap->status, folio);
+		wsheap_store_status_sequence(heap);
+		wsheap_store_status_write(heap);
+	}
+	folio_get(folio);
+out:
+	mutex_unlock(&heap->lock);
+	if (!IS_ERR(folio))
+		folio_lock(folio);
 	return folio;
 }
 
@@ -139,8 +198,13 @@ static struct folio *wsheap_store_lock_folio(struct wsheap_heap *heap,
  */
 struct folio *wsheap_store_get_folio(struct wsheap_heap *heap, pgoff_t index)
 {
-	struct folio *folio = wsheap_store_lock_folio(heap, index);
+	struct folio *folio;
 
+	/* The caller's locks keep a present folio from going: no folio lock. */
+	folio = filemap_get_folio(heap->mapping, index);
+	if (!IS_ERR_OR_NULL(folio))
+		return folio;
+	folio = wsheap_store_lock_folio(heap, index);
 	if (!IS_ERR(folio))
 		folio_unlock(folio);
 	return folio;
@@ -398,16 +462,39 @@ static void wsheap_store_orphan(struct wsheap_heap *heap, struct folio *folio)
 	schedule_delayed_work(&wsheap_orphans_work, HZ);
 }
 
-/*
- * Call @fn on every folio in [start, end) that a long-term pin may hold.
- * Our locks keep the folios in the cache; filemap_get_folios() references
- * them while @fn runs.
- */
 typedef void wsheap_folio_fn(struct wsheap_heap *heap, struct folio *folio);
+typedef bool wsheap_folio_test(struct folio *folio);
 
-static unsigned long wsheap_store_visit_pinned(struct wsheap_heap *heap,
-					       pgoff_t start, pgoff_t end,
-					       wsheap_folio_fn *fn)
+static bool wsheap_folio_pinned(struct folio *folio)
+{
+	return folio_maybe_dma_pinned(folio);
+}
+
+/*
+ * Does anyone outside the store hold @folio: a pin, or a plain GUP
+ * reference (a pipe vmsplice() filled, O_DIRECT in flight)?  The
+ * references the store expects are the page cache's, the visiting batch's,
+ * one per PTE that maps it, and one while it waits in a CPU's LRU batch
+ * (not on the LRU yet).  A transient one (a lookup racing) only costs the
+ * next generation a fresh page.
+ */
+static bool wsheap_folio_held(struct folio *folio)
+{
+	int expected = 2 + wsheap_folio_mapcount(folio) + !folio_test_lru(folio);
+
+	return folio_maybe_dma_pinned(folio) ||
+	       folio_ref_count(folio) > expected;
+}
+
+/*
+ * Call @fn on every folio in [start, end) that @test picks.  Our locks
+ * keep the folios in the cache; filemap_get_folios() references them while
+ * @fn runs.
+ */
+static unsigned long wsheap_store_visit(struct wsheap_heap *heap,
+					pgoff_t start, pgoff_t end,
+					wsheap_folio_test *test,
+					wsheap_folio_fn *fn)
 {
 	struct folio_batch fbatch;
 	unsigned long visited = 0;
@@ -419,7 +506,7 @@ static unsigned long wsheap_store_visit_pinned(struct wsheap_heap *heap,
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(heap->mapping, &index, end - 1, &fbatch)) {
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			if (folio_maybe_dma_pinned(fbatch.folios[i])) {
+			if (test(fbatch.folios[i])) {
 				fn(heap, fbatch.folios[i]);
 				visited++;
 			}
@@ -448,33 +535,39 @@ void wsheap_store_give_back(struct wsheap_heap *heap, pgoff_t start,
 	lockdep_assert_held(&heap->lock);
 	if (start >= end)
 		return;
-	wsheap_store_visit_pinned(heap, start, end, wsheap_store_orphan);
+	wsheap_store_visit(heap, start, end, wsheap_folio_pinned,
+			   wsheap_store_orphan);
 	wsheap_store_truncate(heap, start, end);
 }
 
+/* A kept page someone else holds leaves; a pinned one stays counted. */
 static void wsheap_store_release_one(struct wsheap_heap *heap,
 				     struct folio *folio)
 {
-	wsheap_store_orphan(heap, folio);
+	if (folio_maybe_dma_pinned(folio))
+		wsheap_store_orphan(heap, folio);
 	wsheap_store_truncate(heap, folio->index, folio->index + 1);
 }
 
 /**
- * wsheap_store_release_pinned() - give up kept pages that a pin holds
+ * wsheap_store_release_held() - give up kept pages that others hold
  * @heap: the heap, with the invalidate lock held exclusive and @heap->lock
  * @end: the reset keeps [0, @end)
  *
- * The pinner keeps its page; the next fault at that index gets a fresh one.
+ * A page a pin (RDMA, io_uring fixed buffers) or a plain reference (a pipe
+ * vmsplice() filled) holds must not carry the next generation's data to
+ * its holder: the holder keeps the old page, and the next fault at that
+ * index gets a fresh one.
  *
  * Context: process context; may sleep.
  * Return: how many pages left the heap.
  */
-unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
-					  pgoff_t end)
+unsigned long wsheap_store_release_held(struct wsheap_heap *heap,
+					pgoff_t end)
 {
 	lockdep_assert_held_write(&heap->mapping->invalidate_lock);
-	return wsheap_store_visit_pinned(heap, 0, end,
-					 wsheap_store_release_one);
+	return wsheap_store_visit(heap, 0, end, wsheap_folio_held,
+				  wsheap_store_release_one);
 }
 
 /**
@@ -566,7 +659,9 @@ unsigned long wsheap_store_resident(struct wsheap_heap *heap)
 	unsigned long pages = READ_ONCE(heap->mapping->nrpages);
 
 	/* The status page is the heap's, not data. */
-	return (pages ? pages - 1 : 0) + atomic_long_read(&heap->held);
+	if (pages && READ_ONCE(heap->status))
+		pages--;
+	return pages + atomic_long_read(&heap->held);
 }
 
 static vm_fault_t wsheap_store_fault(struct vm_fault *vmf)
@@ -582,9 +677,11 @@ static vm_fault_t wsheap_store_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	filemap_invalidate_lock_shared(mapping);
 	if (index == WSHEAP_STATUS_PGOFF) {
-		folio = heap->status;
-		folio_get(folio);
-		folio_lock(folio);
+		folio = wsheap_store_status(heap);
+		if (IS_ERR(folio)) {
+			ret = VM_FAULT_SIGBUS;
+			goto out;
+		}
 		/* Pairs with the release in wsheap_heap_alloc_locked(). */
 	} else if (index >= smp_load_acquire(&heap->committed_pages)) {
 		ret = VM_FAULT_SIGBUS;
@@ -631,6 +728,7 @@ static const struct vm_operations_struct wsheap_store_vm_ops = {
 
 /**
  * wsheap_store_mmap() - check and set up a mapping of a heap's pages
+ * @heap: the heap
  * @vma: the mapping; vm_pgoff is relative to the heap's byte 0 and
  *	vm_file is a file of the heap's inode (or is about to be)
  * @writable: the file the mapping will point to may be written
@@ -638,10 +736,14 @@ static const struct vm_operations_struct wsheap_store_vm_ops = {
  * Context: ->mmap(), mmap_lock held for writing.
  * Return: 0; -EACCES for a writable mapping that may not be (a read-only
  * file, or a window reaching into the status area); -EINVAL for a private
- * mapping or one beyond WSHEAP_SPAN; -EPERM for an executable one.
+ * mapping or one beyond WSHEAP_SPAN; -EPERM for an executable one; -ENOMEM
+ * when the status page it covers cannot be made.
  */
-int wsheap_store_mmap(struct vm_area_struct *vma, bool writable)
+int wsheap_store_mmap(struct wsheap_heap *heap, struct vm_area_struct *vma,
+		      bool writable)
 {
+	struct folio *status;
+
 	/* Rights first, as do_mmap() checks a read-only file. */
 	if (!writable && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
@@ -658,6 +760,15 @@ int wsheap_store_mmap(struct vm_area_struct *vma, bool writable)
 	}
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
+	/* The status page is made now, so that its faults cannot fail. */
+	if (vma->vm_pgoff <= WSHEAP_STATUS_PGOFF &&
+	    vma->vm_pgoff + vma_pages(vma) > WSHEAP_STATUS_PGOFF) {
+		status = wsheap_store_status(heap);
+		if (IS_ERR(status))
+			return PTR_ERR(status);
+		folio_unlock(status);
+		folio_put(status);
+	}
 	vm_flags_clear(vma, VM_MAYEXEC | (writable ? 0 : VM_MAYWRITE));
 	/* DONTEXPAND refuses growing mremap. */
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);

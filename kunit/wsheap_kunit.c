@@ -1176,6 +1176,8 @@ static void kapi_alloc_vmap_is_atomic(struct kunit *test)
 			stale++;
 		wsheap_vunmap(heap, p);
 	}
+	/* Unpinned, the heap resets freely: the resetter did run. */
+	msleep(20);
 	WRITE_ONCE(r.stop, true);
 	wait_for_completion(&r.done);
 	KUNIT_EXPECT_EQ(test, stale, 0);
@@ -1460,6 +1462,34 @@ static void pinned_page_leaves_the_heap_at_reset(struct kunit *test)
 }
 
 /*
+ * A plain GUP reference (what vmsplice() leaves in a pipe) to a kept page:
+ * the holder keeps the old page, the heap's next generation a fresh one.
+ */
+static void referenced_page_leaves_the_heap_at_reset(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, U64_MAX, 0);
+	struct page *held = NULL, *other = NULL;
+	unsigned long addr;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 2 * PAGE_SIZE, 0, NULL));
+	addr = map_heap(test, heap, 2, MAP_SHARED);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	KUNIT_ASSERT_EQ(test, 0, poke(addr, 0x31));
+	KUNIT_ASSERT_EQ(test, 0, poke(addr + PAGE_SIZE, 0x32));
+	KUNIT_ASSERT_EQ(test, 1, get_user_pages_fast(addr, 1, 0, &held));
+	other = hpage(heap, 1);
+	hreset(test, heap);
+	KUNIT_EXPECT_PTR_NE(test, hpage(heap, 0), held);
+	/* A page nobody else holds is kept, data and all. */
+	KUNIT_EXPECT_PTR_EQ(test, hpage(heap, 1), other);
+	KUNIT_EXPECT_EQ(test, peek(addr + PAGE_SIZE), 0x32);
+	KUNIT_EXPECT_EQ(test, peek(addr), 0);
+	KUNIT_ASSERT_EQ(test, 0, poke(addr, 0x99));
+	KUNIT_EXPECT_EQ(test, ((u8 *)page_address(held))[0], 0x31);
+	put_page(held);
+}
+
+/*
  * A heap's last release may give up a page a pin holds: the orphan must
  * not need the heap, only the account it stays charged to.
  */
@@ -1617,6 +1647,7 @@ static struct kunit_case wsheap_share_cases[] = {
 	KUNIT_CASE(dmabuf_never_aliases_the_next_generation),
 	KUNIT_CASE(dmabuf_pages_stay_charged),
 	KUNIT_CASE(pinned_page_leaves_the_heap_at_reset),
+	KUNIT_CASE(referenced_page_leaves_the_heap_at_reset),
 	KUNIT_CASE(pinned_page_outlives_its_heap),
 	KUNIT_CASE(reclaim_takes_only_unused_kept_pages),
 	KUNIT_CASE(reclaim_leaves_populated_heaps_alone),

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the programs a user builds against an installed libwsheap the way
 # that user would: install the library into OUT/sysroot, compile with the
-# pkg-config flags, link to libwsheap.so.  They are the WWSAPI message-loop
-# example and the template driver's user-space program.  Prints
-# GUEST_LIBDIR=... for the guest's shared libraries.
-#   build-example.sh OUT      -> OUT/ws_message_loop, OUT/wsheap_template_user
+# pkg-config flags, link to libwsheap.so.  Prints GUEST_LIBDIR=... for the
+# guest's shared libraries.
+#   build-example.sh OUT      -> OUT/ws_message_loop (WWSAPI message loop)
+#                                OUT/heap_share (two processes, SCM_RIGHTS)
+#                                OUT/wsheap_template_user (template driver)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$1
@@ -21,5 +22,6 @@ pc_build() {	# pc_build SOURCE: OUT/<its name without .c>
 		  pkg-config --cflags --libs wsheap) >&2
 }
 pc_build "$top/userspace/examples/ws_message_loop.c"
+pc_build "$top/userspace/examples/heap_share.c"
 pc_build "$top/samples/template/wsheap_template_user.c"
 echo "GUEST_LIBDIR=$sysroot/usr/lib"

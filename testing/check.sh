@@ -51,7 +51,7 @@ fi
 
 "$here/build-user.sh" >"$out/userspace-build.log" 2>&1 ||
 	{ tail -n 40 "$out/userspace-build.log"; fail_setup "user-space build"; }
-# A WWSAPI program built the way a user would (pkg-config, shared library).
+# The examples built the way a user would (pkg-config, shared library).
 libdir=$("$here/build-example.sh" "$out" 2>>"$out/userspace-build.log") ||
 	{ tail -n 20 "$out/userspace-build.log";
 	  fail_setup "install and pkg-config build of the WWSAPI example"; }
@@ -65,6 +65,7 @@ done
 log "${#tests[@]} user-space test programs"
 specs=("userspace/tools/wsheapctl:/bin/wsheapctl"
 	"$out/ws_message_loop:/pcbuilt/ws_message_loop"
+	"$out/heap_share:/pcbuilt/heap_share"
 	"$out/wsheap_template_user:/pcbuilt/wsheap_template_user")
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
@@ -144,7 +145,9 @@ fi
 
 log "structure: no kernel file calls up the documented order"
 mkdir -p "$out/structure"
-"$here/callgraph.sh" "$out/stock-$STOCK_KREL/mod" \
+# The objects of the first kernel built (all kernels build the same files).
+objs=$(ls -d "$out"/*/mod | head -n1)
+"$here/callgraph.sh" "$objs" \
 	"$out/structure/results.json" >"$out/structure/callgraph.log" 2>&1 ||
 	cat "$out/structure/callgraph.log"
 [ -s "$out/structure/results.json" ] ||

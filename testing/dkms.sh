@@ -7,7 +7,8 @@
 #     built against that;
 #   - `make install` into a DESTDIR puts module, wsheap_kernel.h and
 #     Module.symvers, library, headers, pc file, man pages and udev rule
-#     where they belong.
+#     where they belong;
+#   - the library's make install-check (pkg-config builds, headers, ABI).
 #   dkms.sh KREL KDIR OUTDIR   -> OUTDIR/results.json
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,16 @@ else
 	record "make install DESTDIR" fail
 fi
 rm -rf "$tree"
+
+# The library's own install checks: pkg-config builds (shared, static), the
+# headers in C and C++, and the inline fast path's ABI against a 1.0 library.
+if make -s -C "$top/userspace" install-check >"$out/install-check.log" 2>&1
+then
+	record "libwsheap install-check" pass
+else
+	tail -n 30 "$out/install-check.log"
+	record "libwsheap install-check" fail
+fi
 
 python3 - "$out/results.json" "${cases[@]}" <<'PY'
 import json, sys

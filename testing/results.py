@@ -142,6 +142,12 @@ def report(label, outdir, cases):
               open(f"{outdir}/results.json", "w"), indent=1)
 
 
+def step_seconds(text):
+    """(seconds, name) of each step whose END line says how long it took."""
+    found = re.findall(r"^### END (\S+) rc=\d+ s=(\d+)", text, re.M)
+    return sorted(((int(s), n) for n, s in found), reverse=True)
+
+
 def boot(label, outdir, kunit_py):
     results = open(f"{outdir}/results.log", errors="replace").read()
     # Steps the host ran for this kernel (building against an install).
@@ -150,6 +156,9 @@ def boot(label, outdir, kunit_py):
     except OSError:
         pass
     console = open(f"{outdir}/console.log", errors="replace").read()
+    with open(f"{outdir}/steps.txt", "w") as f:
+        for seconds, name in step_seconds(results):
+            f.write(f"{seconds:6d} s  {name}\n")
     cases = []
     for name, rc, lines in sections(results):
         if rc is None:

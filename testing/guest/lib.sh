@@ -3,15 +3,20 @@
 # testing/results.py reads back.
 
 begin() { echo "### BEGIN $1"; }
-end() { echo "### END $1 rc=$2"; }
+end() { echo "### END $1 rc=$2${3:+ s=$3}"; }
 
-# step NAME CMD...: run one framed step.
+# Seconds since boot, for the steps' durations in the log.
+uptime_s() { cut -d. -f1 /proc/uptime; }
+
+# step NAME CMD...: run one framed step; its END line says how long it took.
 step() {
 	name=$1
 	shift
 	begin "$name"
+	t0=$(uptime_s)
 	"$@"
-	end "$name" $?
+	rc=$?
+	end "$name" $rc $(( $(uptime_s) - t0 ))
 }
 
 # Every user-space test program, each its own framed step.  The module is

@@ -25,6 +25,8 @@ fi
 run_user_tests
 [ -x /pcbuilt/ws_message_loop ] &&
 	step pc-built:ws_message_loop /pcbuilt/ws_message_loop
+[ -x /pcbuilt/heap_share ] &&
+	step pc-built:heap_share /pcbuilt/heap_share
 # The template driver, built against a DESTDIR install of wsheap.
 if [ -e /modules/wsheap_template.ko ]; then
 	step insmod:wsheap_template insmod /modules/wsheap_template.ko

@@ -32,7 +32,7 @@ int main(void)
 	/* 1 MiB per line at most; keep 64 KiB committed across resets. */
 	ret = wsheap_create(NULL, 1 << 20, 64 << 10, 0, &heap);
 	if (ret) {
-		fprintf(stderr, "wsheap_create: %s\n", strerror(-ret));
+		fprintf(stderr, "wsheap_create: %s\n", wsheap_strerror(ret));
 		return 1;
 	}
 
@@ -47,7 +47,7 @@ int main(void)
 
 			ret = wsheap_alloc(heap, sizeof(*w) + len + 1, (void **)&w);
 			if (ret) {
-				fprintf(stderr, "wsheap_alloc: %s\n", strerror(-ret));
+				fprintf(stderr, "wsheap_alloc: %s\n", wsheap_strerror(ret));
 				goto out;
 			}
 			w->next = NULL;
@@ -63,7 +63,7 @@ int main(void)
 
 		ret = wsheap_reset(heap);	/* every word of the line at once */
 		if (ret) {
-			fprintf(stderr, "wsheap_reset: %s\n", strerror(-ret));
+			fprintf(stderr, "wsheap_reset: %s\n", wsheap_strerror(ret));
 			goto out;
 		}
 	}

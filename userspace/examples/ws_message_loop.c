@@ -12,6 +12,7 @@
  */
 #include <webservices.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +53,24 @@ static HRESULT CopyString(_In_ WS_HEAP *heap, _In_ const char *ascii,
 	return S_OK;
 }
 
-/* Print a WS_STRING (UTF-16) as ASCII. */
+/*
+ * Print a WS_STRING: it is UTF-16 and wchar_t has 32 bits on Linux, so
+ * wprintf() cannot; libwsheap converts it to UTF-8 (webservices.h(3)).
+ * Elsewhere, print its ASCII.
+ */
 static void PrintString(_In_ const WS_STRING *s)
 {
+#ifdef WSHEAP_WS_EXTENSIONS
+	char text[512];
+
+	WsheapStringToUtf8(s, text, sizeof(text), NULL);	/* cut if longer */
+	fputs(text, stdout);
+#else
 	ULONG i;
 
 	for (i = 0; i < s->length; i++)
 		putchar(s->chars[i] < 128 ? (int)s->chars[i] : '?');
+#endif
 }
 
 /* "Receive" request @n: a stand-in for reading a message from a channel. */
@@ -121,7 +133,8 @@ static void PrintError(_In_ HRESULT hr, _In_opt_ WS_ERROR *error)
 	ULONG count = 0, i;
 	WS_STRING s;
 
-	printf("  failure: hr = 0x%08x\n", (unsigned int)hr);
+	/* HRESULT is int32_t here: %lx would be wrong */
+	printf("  failure: hr = 0x%08" PRIx32 "\n", (uint32_t)hr);
 	if (!error ||
 	    FAILED(WsGetErrorProperty(error, WS_ERROR_PROPERTY_STRING_COUNT,
 				      &count, sizeof(count))))

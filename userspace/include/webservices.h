@@ -5,9 +5,13 @@
  *
  * The types, constants, prototypes and behaviour of WsCreateHeap, WsAlloc,
  * WsResetHeap, WsFreeHeap, WsGetHeapProperty and of the WS_ERROR functions
- * match Windows', so Windows code that uses them compiles unchanged.  Types
- * are mapped for Linux LP64: HRESULT is int32_t (failure codes are negative),
- * ULONG uint32_t, SIZE_T size_t, WCHAR a UTF-16 code unit (uint16_t).
+ * match Windows', so Windows code that uses them compiles unchanged; it is
+ * installed as <WebServices.h> too, the spelling of Windows code.  Types are
+ * mapped for Linux LP64: HRESULT is int32_t (failure codes are negative;
+ * print it with "0x%08" PRIx32 and a (uint32_t) cast, not %lx), ULONG
+ * uint32_t, SIZE_T size_t, WCHAR a UTF-16 code unit (uint16_t, while Linux's
+ * wchar_t has 32 bits: write u"..." literals, and print a WS_STRING with
+ * WsheapStringToUtf8()).  See webservices.h(3).
  *
  * Heaps are libwsheap heaps (see <wsheap.h> and libwsheap(3)) in the
  * process's default /dev/wsheap context.  This header stands alone: it
@@ -522,6 +526,11 @@ void WINAPI WsFreeError(_In_opt_ _Frees_ptr_opt_ WS_ERROR *error);
 /* Defined when the extensions are declared. */
 #define WSHEAP_WS_EXTENSIONS	1
 
+/* Windows' winerror.h value: a buffer too small for the result */
+#ifndef E_NOT_SUFFICIENT_BUFFER
+# define E_NOT_SUFFICIENT_BUFFER	_HRESULT_TYPEDEF_(0x8007007AL)
+#endif
+
 /* Flags of WsheapExportHeap() */
 /* The importers of the descriptor may read, but not allocate or reset. */
 #define WSHEAP_WS_EXPORT_READ_ONLY	0x00000001
@@ -542,6 +551,30 @@ void WINAPI WsFreeError(_In_opt_ _Frees_ptr_opt_ WS_ERROR *error);
  */
 HRESULT WINAPI WsheapExportHeap(_In_ WS_HEAP *heap, _In_ ULONG flags,
 				_Out_ int *fd, _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapExportDmabuf() - a dma-buf of a range of a heap (not Windows, 1.2)
+ * @heap: the heap (not a read-only import)
+ * @ptr: the range's first byte, page aligned (from WsAlloc() of a size
+ *	that is a multiple of the page size, or WsheapGetHeapPointer())
+ * @size: bytes, not 0; the dma-buf holds whole pages from @ptr on
+ * @flags: WSHEAP_WS_EXPORT_READ_ONLY (importers may only read),
+ *	WSHEAP_WS_EXPORT_NO_CLOEXEC
+ * @fd: out: the dma-buf's descriptor; the caller closes it when done
+ * @error: optional: gets a string on failure
+ *
+ * The dma-buf holds its pages: they keep their data while it lives.  Pass
+ * it to a driver that imports dma-bufs, or to another process, which can
+ * mmap() it.  See wsheap_export_dmabuf(3).
+ *
+ * Return: S_OK, E_INVALIDARG (NULL argument, unknown @flags, @size 0, @ptr
+ * not page aligned or not in @heap, a range the heap does not hold),
+ * WS_E_INVALID_OPERATION (a read-only heap, or another process reset the
+ * heap since @ptr was allocated), E_OUTOFMEMORY, or E_FAIL.
+ */
+HRESULT WINAPI WsheapExportDmabuf(_In_ WS_HEAP *heap, _In_ const void *ptr,
+				  _In_ SIZE_T size, _In_ ULONG flags,
+				  _Out_ int *fd, _In_opt_ WS_ERROR *error);
 
 /**
  * WsheapImportHeap() - a heap for a descriptor of WsheapExportHeap()
@@ -609,6 +642,30 @@ HRESULT WINAPI WsheapGetHeapPointer(_In_ WS_HEAP *heap, _In_ ULONGLONG offset,
 HRESULT WINAPI WsheapGetHeapOffset(_In_ WS_HEAP *heap, _In_ const void *ptr,
 				   _Out_ ULONGLONG *offset,
 				   _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapStringToUtf8() - a WS_STRING as UTF-8 text, for printing on Linux
+ *	(not Windows, 1.2)
+ * @string: the string (UTF-16, @string->length units, no terminator)
+ * @buffer: out: the UTF-8 text, NUL-terminated (when @bufferSize > 0)
+ * @bufferSize: bytes at @buffer, the NUL included; 0 with a NULL @buffer
+ *	asks for the size only
+ * @length: optional out: bytes the whole text needs, without the NUL
+ *
+ * WCHAR is a UTF-16 code unit while Linux's wchar_t has 32 bits, so
+ * wprintf(L"%.*s", s.length, s.chars) cannot print a WS_STRING; convert it
+ * and print the result with "%s".  Surrogate pairs become one character, a
+ * lone surrogate U+FFFD.  What does not fit is cut at a character boundary.
+ *
+ * Return: S_OK (all of it and the NUL written), E_NOT_SUFFICIENT_BUFFER
+ * (@buffer holds what fitted; *@length says how much is needed), or
+ * E_INVALIDARG (@string NULL, @string->chars NULL with a length, @buffer
+ * NULL with a size).
+ */
+HRESULT WINAPI WsheapStringToUtf8(_In_ const WS_STRING *string,
+				  _Out_writes_bytes_opt_(bufferSize) char *buffer,
+				  _In_ SIZE_T bufferSize,
+				  _Out_opt_ SIZE_T *length);
 
 #endif /* WSHEAP_NO_EXTENSIONS */
 

@@ -43,25 +43,40 @@
 #include <stdint.h>
 
 /*
- * The ABI header sits next to this one in the source tree's search path and
- * is installed as <wsheap/wsheap_ioctl.h>.
+ * The kernel's ABI header, installed as <wsheap/wsheap_ioctl.h> (in the
+ * source tree, userspace/include/wsheap/wsheap_ioctl.h points at the one
+ * copy, ../wsheap_ioctl.h).
  */
-#if defined(__has_include)
-# if __has_include("wsheap_ioctl.h")
-#  include "wsheap_ioctl.h"
-# else
-#  include <wsheap/wsheap_ioctl.h>
-# endif
-#else
-# include "wsheap_ioctl.h"
-#endif
+#include <wsheap/wsheap_ioctl.h>
+#include <wsheap/barrier.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/*
+ * The library's version: the one place it is written (the Makefile reads
+ * it from here for the soname, the file names and wsheap.pc).  A release
+ * that adds functions raises the minor version and gets a version node of
+ * its own (LIBWSHEAP_<major>.<minor>); the major version changes only with
+ * the soname.  wsheap_version() gives the version of the library a program
+ * runs with, which may be newer than the headers it was built with.
+ */
 #define WSHEAP_LIB_VERSION_MAJOR	1
-#define WSHEAP_LIB_VERSION_MINOR	1
+#define WSHEAP_LIB_VERSION_MINOR	2
+#define WSHEAP_LIB_VERSION_PATCH	0
+
+/* A version as one number, for comparisons: 1.2.0 is 0x010200. */
+#define WSHEAP_VERSION_CODE(major, minor, patch) \
+	((unsigned int)(major) << 16 | (unsigned int)(minor) << 8 | \
+	 (unsigned int)(patch))
+#define WSHEAP_LIB_VERSION	WSHEAP_VERSION_CODE(WSHEAP_LIB_VERSION_MAJOR, \
+						    WSHEAP_LIB_VERSION_MINOR, \
+						    WSHEAP_LIB_VERSION_PATCH)
+/* Are these headers those of major.minor or later (of the same major)? */
+#define WSHEAP_CHECK_VERSION(major, minor) \
+	((major) == WSHEAP_LIB_VERSION_MAJOR && \
+	 (minor) <= WSHEAP_LIB_VERSION_MINOR)
 
 /*
  * WSHEAP_INLINE marks the fast-path functions.  By default they are
@@ -76,14 +91,13 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 # define WSHEAP_LIKELY(x)	__builtin_expect(!!(x), 1)
 # define WSHEAP_UNLIKELY(x)	__builtin_expect(!!(x), 0)
-# define WSHEAP_LOAD_RELAXED(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
-# define WSHEAP_LOAD_ACQUIRE(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #else
 # define WSHEAP_LIKELY(x)	(x)
 # define WSHEAP_UNLIKELY(x)	(x)
-# define WSHEAP_LOAD_RELAXED(p)	(*(p))
-# define WSHEAP_LOAD_ACQUIRE(p)	(*(p))
 #endif
+/* The names of 1.1, kept for code that used them. */
+#define WSHEAP_LOAD_RELAXED(p)	__wsheap_load_relaxed(p)
+#define WSHEAP_LOAD_ACQUIRE(p)	__wsheap_load_acquire(p)
 
 /* Flags for wsheap_create() */
 /* Allocation may be called from several threads at once. */
@@ -135,9 +149,9 @@ struct wsheap_ctx;
  * @gen: (1.1) the generation the current block belongs to; the fast path
  *	serves from the block only while *@gen_ptr equals it
  *
- * Binaries built against 1.0 inline only the first four fields (the object
- * is allocated by the library, so the added fields are safe for them); their
- * fast path does not check the generation.
+ * The library allocates the object, so the struct may grow, but only at the
+ * end, and a field once inlined keeps its offset and meaning: see
+ * WSHEAP_INLINE_ABI.
  */
 struct wsheap {
 	uintptr_t cur;
@@ -172,7 +186,9 @@ struct wsheap {
  *	heap objects of the same kernel heap) that the library noticed and for
  *	which it dropped its current block
  * @kernel_generation: (1.1) the kernel generation the library's current
- *	block and @requested belong to
+ *	block and @requested belong to (after a reset of a heap that is not
+ *	shared, the library's count: the next block corrects it if a forked
+ *	child reset the heap meanwhile)
  * @share: (1.1) WSHEAP_STATS_* bits
  * @pad: zero
  * @reserved: zero
@@ -230,14 +246,59 @@ struct wsheap_ctx_stats {
 };
 
 /**
+ * wsheap_version() - the version of the library the program runs with (1.2)
+ *
+ * Return: WSHEAP_VERSION_CODE(major, minor, patch) of the loaded library,
+ * which may be newer than WSHEAP_LIB_VERSION, the headers' version.
+ */
+unsigned int wsheap_version(void);
+
+/**
+ * wsheap_check_version() - does the library provide major.minor? (1.2)
+ * @major: the major version wanted (WSHEAP_LIB_VERSION_MAJOR to ask for
+ *	the headers' own)
+ * @minor: the minor version wanted
+ *
+ * A library provides the functions and behaviour of every earlier minor
+ * version of its major version.  Use it before relying on behaviour that
+ * has no symbol of its own (symbols carry their version node: the loader
+ * checks those).
+ *
+ * Return: 0 if the loaded library is major.minor or a later minor of the
+ * same major, -ENOSYS if not.
+ */
+int wsheap_check_version(unsigned int major, unsigned int minor);
+
+/**
+ * wsheap_strerror() - what an error of libwsheap means, and what to do (1.2)
+ * @err: a negative errno value a function of this library returned (or
+ *	its positive value)
+ *
+ * The message says what the error means as the functions that open
+ * /dev/wsheap return it (wsheap_ctx_open(), wsheap_ctx_default(),
+ * wsheap_create(), wsheap_import()) and, where the user can act, what to
+ * do: a missing device (-ENOENT, -ENODEV) names "modprobe wsheap", a
+ * permission failure (-EACCES) names /dev/wsheap, the group "wsheap" and
+ * the udev rule 60-wsheap.rules.  For what an errno means elsewhere, see
+ * each function (wsheap_ptr()'s -ENOENT: the heap was destroyed).
+ *
+ * Return: a message, in English, without a trailing newline: a constant,
+ * or for an errno the library does not know, "error N" in a buffer of the
+ * calling thread that the next such call overwrites.
+ */
+const char *wsheap_strerror(int err);
+
+/**
  * wsheap_ctx_open() - open a new context
  * @ctxp: out: the context
  *
  * Opens WSHEAP_DEVICE (close-on-exec) and checks the module's ABI version.
  *
- * Return: 0, or -EINVAL (@ctxp is NULL), -ENOENT (no /dev/wsheap: module not
- * loaded), -EPROTO (unknown ABI version), -ENOMEM, or what open(2) or the
- * VERSION ioctl failed with.
+ * Return: 0, or -EINVAL (@ctxp is NULL), -ENOENT (no /dev/wsheap: the
+ * module is not loaded), -ENODEV (a /dev/wsheap that no module serves),
+ * -EACCES (no permission to open /dev/wsheap), -EPROTO (unknown ABI
+ * version), -ENOMEM, or what open(2) or the VERSION ioctl failed with.
+ * wsheap_strerror() says what to do about the first three.
  */
 int wsheap_ctx_open(struct wsheap_ctx **ctxp);
 
@@ -352,6 +413,11 @@ int wsheap_detach(struct wsheap *heap);
  * party: their allocations are released too and their libraries drop their
  * current blocks when they notice (see wsheap_refresh()).
  *
+ * One WSHEAP_IOC_RESET, which (ABI 2) writes nothing back: the library
+ * takes the new generation from the status page when it maps it, and
+ * counts it itself otherwise.  A module older than that gets ABI 1's
+ * RESET (WSHEAP_IOC_RESET_V0).
+ *
  * Return: 0, or -EINVAL (@heap is NULL), -EPERM (a read-only import), -EBUSY
  * (a kernel driver has allocations pinned), or another error of the RESET
  * ioctl.
@@ -409,6 +475,32 @@ struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
  * or the error of mmap() or the ioctl.
  */
 int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp);
+
+/**
+ * wsheap_export_dmabuf() - a dma-buf of a range of a heap (1.2)
+ * @heap: the heap (created or imported, not read-only)
+ * @ptr: the range's first byte, in this process (from wsheap_alloc*() or
+ *	wsheap_ptr()); page aligned
+ * @size: bytes, not 0; the dma-buf holds whole pages, [ptr, ptr +
+ *	page_align(size)): allocate the buffer page aligned and page sized
+ *	(wsheap_alloc_aligned() with the page size) so it holds nothing else
+ * @flags: WSHEAP_SHARE_RDONLY (a dma-buf its importers may only read),
+ *	WSHEAP_SHARE_NO_CLOEXEC (no O_CLOEXEC on the descriptor)
+ * @fdp: out: the dma-buf's descriptor; the caller owns it
+ *
+ * WSHEAP_IOC_EXPORT_DMABUF of the range's heap offsets.  The dma-buf holds
+ * its pages: they keep their data while it lives, whatever happens to the
+ * heap (see wsheap(4)).  Hand it to a driver that imports dma-bufs, or to
+ * another process (SCM_RIGHTS), which can mmap() it.
+ *
+ * Return: 0, or -EINVAL (NULL argument, unknown @flags, @size 0, @ptr not
+ * page aligned or not in a mapping of @heap, a range beyond what the heap
+ * has committed), -ESTALE (another party reset the heap since this process
+ * took the block: @ptr is no longer an allocation), -EPERM (a read-only
+ * import), -EMFILE, -ENOMEM, or another error of the ioctl.
+ */
+int wsheap_export_dmabuf(struct wsheap *heap, const void *ptr, size_t size,
+			 unsigned int flags, int *fdp);
 
 /**
  * wsheap_import() - a heap object for a heap another party exported
@@ -472,8 +564,9 @@ int wsheap_offset(struct wsheap *heap, const void *ptr, uint64_t *offset);
 /**
  * wsheap_generation() - the heap's generation: resets so far, by any party
  * @heap: the heap
- * @generation: out: the generation, loaded with acquire semantics from the
- *	heap's status page
+ * @generation: out: the generation, read from the heap's status page
+ *	under its sequence counter: while a reset runs, the call waits for it
+ *	to end, so the generation is one whose reset is complete
  *
  * The first call on a heap that was neither exported nor imported maps the
  * status page (one mmap(), once per heap); every other call makes no system
@@ -516,12 +609,32 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
 int wsheap_refresh(struct wsheap *heap);
 
 /*
- * The slow path of the allocators: a new block, a large or over-aligned
- * request, a thread-safe heap, a reset by another party, or an error.  Not
- * for direct use.
+ * WSHEAP_INLINE_ABI - the layout of struct wsheap that the inline functions
+ * below read, and so the ABI of every program that inlines them:
+ *   1 (libwsheap 1.0): cur, end, requested, max_size; slow path
+ *	__wsheap_alloc_slow (LIBWSHEAP_1.0)
+ *   2 (libwsheap 1.1 and later): 1 + gen_ptr, gen; slow path
+ *	__wsheap_alloc_slow_v2 (LIBWSHEAP_1.2)
+ * Each layout's inline code calls the slow path through a symbol of its own
+ * version node, the node of the first library that links it.  A program
+ * built with these headers therefore needs a library that makes heaps of
+ * layout 2: on an older libwsheap.so.1, whose objects end after max_size,
+ * the dynamic loader refuses to start it ("version `LIBWSHEAP_1.2' not
+ * found") instead of letting the fast path read past the object.  The
+ * library keeps every older symbol, so programs built for an older layout
+ * go on working.  (Programs built with the 1.1 headers inline layout 2 but
+ * bind only to LIBWSHEAP_1.0; they need a 1.1 library, which nothing can
+ * check for them.)  A new layout appends fields and gets a new symbol.
  */
-int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
-			void **ptr);
+#define WSHEAP_INLINE_ABI	2
+
+/*
+ * The slow path of the allocators (layout 2): a new block, a large or
+ * over-aligned request, a thread-safe heap, a reset by another party, or an
+ * error.  Not for direct use.
+ */
+int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+			   void **ptr);
 
 /*
  * Is the current block still of the heap's generation?  One acquire load (a
@@ -530,9 +643,9 @@ int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
  */
 static inline int __wsheap_gen_ok(const struct wsheap *heap)
 {
-	const uint64_t *g = WSHEAP_LOAD_RELAXED(&heap->gen_ptr);
+	const uint64_t *g = __wsheap_load_relaxed(&heap->gen_ptr);
 
-	return WSHEAP_LOAD_ACQUIRE(g) == WSHEAP_LOAD_RELAXED(&heap->gen);
+	return __wsheap_load_acquire(g) == __wsheap_load_relaxed(&heap->gen);
 }
 
 /**
@@ -570,7 +683,7 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow(heap, size, WSHEAP_MIN_ALIGN, ptr);
+	return __wsheap_alloc_slow_v2(heap, size, WSHEAP_MIN_ALIGN, ptr);
 }
 
 /**
@@ -602,7 +715,7 @@ WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow(heap, size, align, ptr);
+	return __wsheap_alloc_slow_v2(heap, size, align, ptr);
 }
 
 #ifdef __cplusplus

@@ -59,7 +59,8 @@ static int ctx_open(struct wsheap_ctx **ctxp, bool is_default)
 
 	ctx->fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
 	if (ctx->fd < 0) {
-		ret = -errno;
+		/* A device node that no driver serves: the module is gone. */
+		ret = errno == ENXIO ? -ENODEV : -errno;
 		free(ctx);
 		return ret;
 	}
@@ -114,7 +115,7 @@ int wsheap_ctx_default(struct wsheap_ctx **ctxp)
 	if (!ctxp)
 		return -EINVAL;
 
-	ctx = __atomic_load_n(&default_pool, __ATOMIC_ACQUIRE);
+	ctx = __wsheap_load_acquire(&default_pool);
 	if (ctx) {
 		*ctxp = ctx;
 		return 0;
@@ -126,7 +127,7 @@ int wsheap_ctx_default(struct wsheap_ctx **ctxp)
 		ret = ctx_open(&ctx, true);
 		if (!ret) {
 			pool_hint = ctx;
-			__atomic_store_n(&default_pool, ctx, __ATOMIC_RELEASE);
+			__wsheap_store_release(&default_pool, ctx);
 		}
 	}
 	pthread_mutex_unlock(&default_mutex);
@@ -177,7 +178,7 @@ int wsheap_ctx_stats(struct wsheap_ctx *ctx, struct wsheap_ctx_stats *st)
 	ret = wsheap_ctx_default(&ctx);
 	if (ret)
 		return ret;
-	for (; ctx; ctx = __atomic_load_n(&ctx->pool_next, __ATOMIC_ACQUIRE))
+	for (; ctx; ctx = __wsheap_load_acquire(&ctx->pool_next))
 		ctx_stats_add(ctx, st);
 	return 0;
 }
@@ -215,7 +216,7 @@ int wsheap__in_default_pool(int (*fn)(struct wsheap_ctx *ctx, void *arg),
 	ret = ctx_open(&ctx, true);
 	if (ret)
 		goto out;
-	__atomic_store_n(&tail->pool_next, ctx, __ATOMIC_RELEASE);
+	__wsheap_store_release(&tail->pool_next, ctx);
 	ret = fn(ctx, arg);
 found:
 	if (!ret)

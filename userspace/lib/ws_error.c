@@ -181,53 +181,6 @@ void WINAPI WsFreeError(WS_ERROR *error)
 	free(error);
 }
 
-/* Decode UTF-8 @s into UTF-16 @out (room for @max units); returns units. */
-static ULONG utf8_to_utf16(const char *s, WCHAR *out, ULONG max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	ULONG n = 0;
-
-	while (*p && n < max) {
-		uint32_t cp;
-		int extra;
-
-		if (*p < 0x80) {
-			cp = *p++;
-			extra = 0;
-		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p++ & 0x1f;
-			extra = 1;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p++ & 0x0f;
-			extra = 2;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p++ & 0x07;
-			extra = 3;
-		} else {
-			p++;
-			cp = 0xfffd;
-			extra = 0;
-		}
-		while (extra--) {
-			if ((*p & 0xc0) != 0x80) {
-				cp = 0xfffd;
-				break;
-			}
-			cp = (cp << 6) | (*p++ & 0x3f);
-		}
-		if (cp >= 0x10000 && cp <= 0x10ffff) {
-			if (n + 2 > max)
-				break;
-			cp -= 0x10000;
-			out[n++] = (WCHAR)(0xd800 | (cp >> 10));
-			out[n++] = (WCHAR)(0xdc00 | (cp & 0x3ff));
-		} else {
-			out[n++] = (WCHAR)(cp > 0xffff ? 0xfffd : cp);
-		}
-	}
-	return n;
-}
-
 HRESULT wsheap__ws_fail(WS_ERROR *error, HRESULT hr, const char *fmt, ...)
 {
 	char msg[512];
@@ -242,7 +195,7 @@ HRESULT wsheap__ws_fail(WS_ERROR *error, HRESULT hr, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	n = utf8_to_utf16(msg, wmsg, (ULONG)(sizeof(wmsg) / sizeof(wmsg[0])));
+	n = wsheap__utf8_to_utf16(msg, wmsg, (ULONG)(sizeof(wmsg) / sizeof(wmsg[0])));
 	error_push(error, wmsg, n);	/* best effort */
 	return hr;
 }

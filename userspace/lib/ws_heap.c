@@ -3,7 +3,8 @@
  * WWSAPI heaps on top of the native API: WsCreateHeap, WsAlloc, WsResetHeap,
  * WsFreeHeap, WsGetHeapProperty; and the extensions (not Windows) that
  * share heaps between processes: WsheapExportHeap, WsheapImportHeap,
- * WsheapGetHeapGeneration, WsheapGetHeapPointer, WsheapGetHeapOffset.
+ * WsheapExportDmabuf, WsheapGetHeapGeneration, WsheapGetHeapPointer,
+ * WsheapGetHeapOffset.
  *
  * maxSize is the native heap's quota (the library enforces it on the sum of
  * requested sizes); trimSize is the native (kernel) trim size.
@@ -117,8 +118,7 @@ static void model_reset(WS_HEAP *h)
 /* Another process reset the shared heap: so does the model. */
 static inline void model_foreign_resets(WS_HEAP *h)
 {
-	uint64_t n = __atomic_load_n(&((struct wsheap_impl *)h->heap)->foreign_resets,
-				     __ATOMIC_RELAXED);
+	uint64_t n = COUNT_READ(to_impl(h->heap)->foreign_resets);
 
 	if (__builtin_expect(n != h->foreign_seen, 0)) {
 		h->foreign_seen = n;
@@ -152,41 +152,10 @@ static HRESULT hr_from_errno(int err)
 	}
 }
 
-/* A message for a negative errno from the native API (no locale, no libc). */
-static const char *errstr(int err, char *buf, size_t len)
+/* A failure to open /dev/wsheap: its message says what to do. */
+static bool device_error(int err)
 {
-	switch (err) {
-	case -ENOMEM:
-		return "out of memory, or the heap's address span is used up";
-	case -EDQUOT:
-		return "the /dev/wsheap context's byte limit (max_bytes_per_context) is reached";
-	case -EMFILE:
-		return "too many heaps (max_heaps_per_context) and no more contexts";
-	case -ENFILE:
-		return "too many open files in the system";
-	case -ENOENT:
-		return "no such file or directory";
-	case -ENODEV:
-	case -ENXIO:
-		return "no such device";
-	case -EACCES:
-		return "permission denied";
-	case -EPERM:
-		return "the heap is read-only here (imported from a read-only export)";
-	case -EBADF:
-		return "bad file descriptor";
-	case -EPROTO:
-		return "the module speaks another ABI version";
-	case -EINVAL:
-		return "invalid argument";
-	case -EBUSY:
-		return "busy: a kernel driver has allocations of the heap pinned";
-	case -EOPNOTSUPP:
-		return "not supported by the module";
-	default:
-		snprintf(buf, len, "error %d", -err);
-		return buf;
-	}
+	return err == -ENOENT || err == -ENODEV || err == -EACCES;
 }
 
 HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
@@ -194,7 +163,6 @@ HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
 			    ULONG propertyCount, WS_HEAP **heap,
 			    WS_ERROR *error)
 {
-	char buf[128];
 	WS_HEAP *h;
 	int ret;
 
@@ -215,14 +183,13 @@ HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
 	ret = wsheap_create(NULL, maxSize, trimSize, 0, &h->heap);
 	if (ret) {
 		free(h);
-		if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+		if (device_error(ret))
 			return wsheap__ws_fail(error, E_FAIL,
-					       "WsCreateHeap: cannot open %s: %s (is the wsheap module loaded?)",
-					       WSHEAP_DEVICE,
-					       errstr(ret, buf, sizeof(buf)));
+					       "WsCreateHeap: cannot open %s: %s",
+					       WSHEAP_DEVICE, wsheap_strerror(ret));
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsCreateHeap: cannot create a heap: %s",
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	}
 
 	h->magic = WS_HEAP_MAGIC;
@@ -240,7 +207,6 @@ static __attribute__((noinline, cold)) HRESULT
 ws_alloc_fail(WS_HEAP *heap, SIZE_T size, int ret, WS_ERROR *error)
 {
 	struct wsheap_stats st;
-	char buf[128];
 
 	if (ret == -ENOSPC) {
 		wsheap_stats(heap->heap, &st);
@@ -251,7 +217,7 @@ ws_alloc_fail(WS_HEAP *heap, SIZE_T size, int ret, WS_ERROR *error)
 	}
 	return wsheap__ws_fail(error, hr_from_errno(ret),
 			       "WsAlloc: cannot allocate %zu bytes: %s",
-			       size, errstr(ret, buf, sizeof(buf)));
+			       size, wsheap_strerror(ret));
 }
 
 HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
@@ -278,7 +244,6 @@ HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
 
 HRESULT WINAPI WsResetHeap(WS_HEAP *heap, WS_ERROR *error)
 {
-	char buf[128];
 	int ret;
 
 	if (!heap)
@@ -289,7 +254,7 @@ HRESULT WINAPI WsResetHeap(WS_HEAP *heap, WS_ERROR *error)
 	if (ret)
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsResetHeap: cannot reset the heap: %s",
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	model_foreign_resets(heap);
 	model_reset(heap);
 	return S_OK;
@@ -348,12 +313,25 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 
 /* ---- extensions (not Windows): sharing ---------------------------------- */
 
+/* WSHEAP_WS_EXPORT_* to WSHEAP_SHARE_*; -1 for unknown flags. */
+static int share_flags(ULONG flags)
+{
+	int nflags = 0;
+
+	if (flags & ~(ULONG)(WSHEAP_WS_EXPORT_READ_ONLY |
+			     WSHEAP_WS_EXPORT_NO_CLOEXEC))
+		return -1;
+	if (flags & WSHEAP_WS_EXPORT_READ_ONLY)
+		nflags |= WSHEAP_SHARE_RDONLY;
+	if (flags & WSHEAP_WS_EXPORT_NO_CLOEXEC)
+		nflags |= WSHEAP_SHARE_NO_CLOEXEC;
+	return nflags;
+}
+
 HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 				WS_ERROR *error)
 {
-	unsigned int nflags = 0;
-	char buf[128];
-	int ret, out;
+	int nflags = share_flags(flags), ret, out;
 
 	if (!heap)
 		return wsheap__ws_fail(error, E_INVALIDARG,
@@ -361,15 +339,10 @@ HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 	if (!fd)
 		return wsheap__ws_fail(error, E_INVALIDARG,
 				       "WsheapExportHeap: the descriptor out-pointer is NULL");
-	if (flags & ~(ULONG)(WSHEAP_WS_EXPORT_READ_ONLY |
-			     WSHEAP_WS_EXPORT_NO_CLOEXEC))
+	if (nflags < 0)
 		return wsheap__ws_fail(error, E_INVALIDARG,
 				       "WsheapExportHeap: unknown flags 0x%x (only WSHEAP_WS_EXPORT_READ_ONLY and WSHEAP_WS_EXPORT_NO_CLOEXEC)",
 				       (unsigned int)flags);
-	if (flags & WSHEAP_WS_EXPORT_READ_ONLY)
-		nflags |= WSHEAP_SHARE_RDONLY;
-	if (flags & WSHEAP_WS_EXPORT_NO_CLOEXEC)
-		nflags |= WSHEAP_SHARE_NO_CLOEXEC;
 
 	ret = wsheap_export(heap->heap, nflags, &out);
 	if (ret == -EPERM)
@@ -378,15 +351,51 @@ HRESULT WINAPI WsheapExportHeap(WS_HEAP *heap, ULONG flags, int *fd,
 	if (ret)
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsheapExportHeap: cannot export the heap: %s",
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	*fd = out;
 	return S_OK;
+}
+
+HRESULT WINAPI WsheapExportDmabuf(WS_HEAP *heap, const void *ptr, SIZE_T size,
+				  ULONG flags, int *fd, WS_ERROR *error)
+{
+	int nflags = share_flags(flags), ret, out;
+
+	if (!heap || !ptr || !fd)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: %s is NULL",
+				       !heap ? "the heap" : !ptr ? "the pointer" :
+				       "the descriptor out-pointer");
+	if (nflags < 0)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: unknown flags 0x%x (only WSHEAP_WS_EXPORT_READ_ONLY and WSHEAP_WS_EXPORT_NO_CLOEXEC)",
+				       (unsigned int)flags);
+	ret = wsheap_export_dmabuf(heap->heap, ptr, size, nflags, &out);
+	switch (ret) {
+	case 0:
+		*fd = out;
+		return S_OK;
+	case -EINVAL:
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapExportDmabuf: cannot export %zu bytes at %p: the size must not be 0, and the range must start on a page boundary inside memory the heap holds now",
+				       size, ptr);
+	case -ESTALE:
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapExportDmabuf: another process reset the heap: %p is no longer an allocation",
+				       ptr);
+	case -EPERM:
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapExportDmabuf: the heap is a read-only import");
+	default:
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapExportDmabuf: cannot export the range: %s",
+				       wsheap_strerror(ret));
+	}
 }
 
 HRESULT WINAPI WsheapImportHeap(int fd, WS_HEAP **heap, WS_ERROR *error)
 {
 	struct wsheap_stats st;
-	char buf[128];
 	WS_HEAP *h;
 	int ret;
 
@@ -410,14 +419,13 @@ HRESULT WINAPI WsheapImportHeap(int fd, WS_HEAP **heap, WS_ERROR *error)
 			return wsheap__ws_fail(error, E_INVALIDARG,
 					       "WsheapImportHeap: descriptor %d is not open",
 					       fd);
-		if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO)
+		if (device_error(ret))
 			return wsheap__ws_fail(error, E_FAIL,
-					       "WsheapImportHeap: cannot open %s: %s (is the wsheap module loaded?)",
-					       WSHEAP_DEVICE,
-					       errstr(ret, buf, sizeof(buf)));
+					       "WsheapImportHeap: cannot open %s: %s",
+					       WSHEAP_DEVICE, wsheap_strerror(ret));
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsheapImportHeap: cannot import the heap: %s",
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	}
 
 	wsheap_stats(h->heap, &st);
@@ -432,7 +440,6 @@ HRESULT WINAPI WsheapImportHeap(int fd, WS_HEAP **heap, WS_ERROR *error)
 HRESULT WINAPI WsheapGetHeapGeneration(WS_HEAP *heap, ULONGLONG *generation,
 				       WS_ERROR *error)
 {
-	char buf[128];
 	uint64_t g;
 	int ret;
 
@@ -446,7 +453,7 @@ HRESULT WINAPI WsheapGetHeapGeneration(WS_HEAP *heap, ULONGLONG *generation,
 	if (ret)
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsheapGetHeapGeneration: cannot map the heap's status page: %s",
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	*generation = g;
 	return S_OK;
 }
@@ -454,7 +461,6 @@ HRESULT WINAPI WsheapGetHeapGeneration(WS_HEAP *heap, ULONGLONG *generation,
 HRESULT WINAPI WsheapGetHeapPointer(WS_HEAP *heap, ULONGLONG offset,
 				    SIZE_T size, void **ptr, WS_ERROR *error)
 {
-	char buf[128];
 	void *p;
 	int ret;
 
@@ -476,7 +482,7 @@ HRESULT WINAPI WsheapGetHeapPointer(WS_HEAP *heap, ULONGLONG offset,
 		return wsheap__ws_fail(error, hr_from_errno(ret),
 				       "WsheapGetHeapPointer: cannot map offset %llu: %s",
 				       (unsigned long long)offset,
-				       errstr(ret, buf, sizeof(buf)));
+				       wsheap_strerror(ret));
 	*ptr = p;
 	return S_OK;
 }

@@ -9,7 +9,13 @@
 #include "webservices.h"
 #pragma GCC visibility pop
 
+#include <stdbool.h>
+
 #define WSHEAP_HIDDEN	__attribute__((visibility("hidden")))
+
+/* ws_string.c: UTF-8 @s into UTF-16 @out (room for @max units); units. */
+WSHEAP_HIDDEN ULONG wsheap__utf8_to_utf16(const char *s, WCHAR *out,
+					  ULONG max);
 
 /*
  * Add a formatted (ASCII or UTF-8) message to @error as a UTF-16 string.

@@ -215,6 +215,40 @@ TEST(fork_child_heaps_of_its_own)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
+/*
+ * A heap without a status page counts its own resets (ABI 2's RESET tells
+ * nothing): a forked child's reset in between shows in the generation of
+ * the parent's next block, counted as foreign, and the parent's state
+ * follows the kernel's again.
+ */
+TEST(fork_child_reset_then_own_reset_the_next_block_tells)
+{
+	struct wsheap_stats st;
+	struct wsheap *h;
+	int status;
+	pid_t pid;
+	char *p;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
+	ASSERT_EQ(0, wsheap_alloc(h, 100, (void **)&p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(wsheap_reset(h) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, wsheap_reset(h));		/* the kernel's second */
+	EXPECT_EQ(U64(2), heap_info(h).generation);
+	ASSERT_EQ(0, wsheap_alloc(h, 100, (void **)&p));
+	memset(p, 7, 100);
+	st = heap_stats(h);
+	EXPECT_EQ(U64(2), st.kernel_generation);
+	EXPECT_EQ(U64(1), st.foreign_resets);
+	EXPECT_EQ(U64(100), st.requested);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
 TEST(fork_reset_in_child_resets_the_shared_heap)
 {
 	struct wsheap *h;

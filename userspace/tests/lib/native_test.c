@@ -9,6 +9,30 @@ DEFINE_SLOW_FIXTURE(slow)
 
 /* ---- contexts --------------------------------------------------------- */
 
+/* The library's version at run time; no device needed. */
+TEST(version_and_check)
+{
+	unsigned int v = wsheap_version();
+
+	EXPECT_EQ(WSHEAP_LIB_VERSION, v);
+	EXPECT_EQ(WSHEAP_LIB_VERSION_MAJOR, (int)(v >> 16));
+	EXPECT_EQ(WSHEAP_LIB_VERSION_MINOR, (int)(v >> 8 & 0xff));
+	EXPECT_EQ(WSHEAP_LIB_VERSION_PATCH, (int)(v & 0xff));
+	EXPECT_EQ(0x010200U, WSHEAP_VERSION_CODE(1, 2, 0));
+	/* Every minor version up to this one, and nothing else. */
+	EXPECT_EQ(0, wsheap_check_version(1, 0));
+	EXPECT_EQ(0, wsheap_check_version(1, 1));
+	EXPECT_EQ(0, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR,
+					  WSHEAP_LIB_VERSION_MINOR));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR,
+						WSHEAP_LIB_VERSION_MINOR + 1));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(WSHEAP_LIB_VERSION_MAJOR + 1, 0));
+	EXPECT_EQ(-ENOSYS, wsheap_check_version(0, 9));
+	EXPECT_TRUE(WSHEAP_CHECK_VERSION(1, 2));
+	EXPECT_FALSE(WSHEAP_CHECK_VERSION(1, WSHEAP_LIB_VERSION_MINOR + 1));
+	EXPECT_FALSE(WSHEAP_CHECK_VERSION(WSHEAP_LIB_VERSION_MAJOR + 1, 0));
+}
+
 TEST(ctx_open_close)
 {
 	struct wsheap_ctx_stats st;
@@ -557,14 +581,50 @@ TEST(exported_slow_path_symbol)
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, 100, 0, 0, &h));
-	ASSERT_EQ(0, __wsheap_alloc_slow(h, 10, 0, &p));
+	ASSERT_EQ(0, __wsheap_alloc_slow_v2(h, 10, 0, &p));
 	EXPECT_EQ(U64(0), (uintptr_t)p % 8);
-	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow(h, 10, 12, &p));
+	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow_v2(h, 10, 12, &p));
 	EXPECT_EQ(U64(10), heap_stats(h).requested);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
 /* ---- reset and trim ------------------------------------------------------------ */
+
+/*
+ * ABI 2's RESET writes nothing back: one ioctl per reset all the same, and
+ * the library knows the kernel's generation, counted (no status page) or
+ * read from the status page (from the fourth round on), for both kinds of
+ * heap.
+ */
+TEST(reset_is_one_ioctl_and_knows_the_generation)
+{
+	struct wsheap_stats a, b;
+	struct wsheap *h;
+	int i, ts;
+	uint64_t g;
+	void *p;
+
+	NEED_DEV();
+	for (ts = 0; ts < 2; ts++) {
+		ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0,
+					   ts ? WSHEAP_HEAP_THREADSAFE : 0, &h));
+		for (i = 1; i <= 6; i++) {
+			if (i == 4)
+				ASSERT_EQ(0, wsheap_generation(h, &g));
+			ASSERT_EQ(0, wsheap_alloc(h, 100, &p));
+			a = heap_stats(h);
+			ASSERT_EQ(0, wsheap_reset(h));
+			b = heap_stats(h);
+			EXPECT_EQ(a.ioctls + 1, b.ioctls) TH_LOG("round %d", i);
+			EXPECT_EQ(U64(i), b.kernel_generation) TH_LOG("round %d", i);
+			EXPECT_EQ(U64(i), heap_info(h).generation);
+		}
+		ASSERT_EQ(0, wsheap_generation(h, &g));
+		EXPECT_EQ(U64(6), g);
+		EXPECT_EQ(U64(0), heap_stats(h).foreign_resets);
+		ASSERT_EQ(0, wsheap_free(h));
+	}
+}
 
 TEST(reset_reuses_memory_and_mappings)
 {

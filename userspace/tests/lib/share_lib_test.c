@@ -4,15 +4,19 @@
  * between processes (SCM_RIGHTS over a socketpair) and within one, offsets
  * (wsheap_ptr(), wsheap_offset()), read-only imports, the status page's
  * generation (wsheap_generation(), wsheap_is_current(), wsheap_refresh()),
- * the library dropping its block after another party's reset, and the
- * WWSAPI extensions (WsheapExportHeap(), ...).  See libwsheap(3), SHARING.
+ * the library dropping its block after another party's reset, dma-bufs of
+ * heap ranges (wsheap_export_dmabuf(), 1.2), and the WWSAPI extensions
+ * (WsheapExportHeap(), WsheapExportDmabuf(), ...).  See libwsheap(3),
+ * SHARING.
  *
  * Processes that share a heap are forked before the parent first uses the
  * library, so each has contexts of its own, as unrelated processes would.
  */
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
 #include <webservices.h>
@@ -723,6 +727,89 @@ TEST(foreign_reset_with_trim_no_overlap_with_new_blocks)
 	close(sock);
 }
 
+/*
+ * wsheap_generation() reads the status page under its sequence counter
+ * (ABI 2): the kernel publishes the new generation when a reset begins and
+ * gives pages back after, so a generation read without waiting could name
+ * a reset whose pages are still mapped.  A thread polls the generation of
+ * a heap with 32 MiB mapped while another party resets it (trim 0, so
+ * every page goes): once it sees the new generation, the last page must
+ * already be gone (SIGBUS), not still readable.
+ */
+static __thread sigjmp_buf *bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	_exit(3);
+}
+
+struct poller {
+	struct wsheap *heap;
+	volatile const char *last;	/* a page the reset gives back */
+	uint64_t from;			/* the generation before */
+	int seen;			/* 1: SIGBUS, 2: still readable */
+};
+
+static void *poll_fn(void *arg)
+{
+	struct poller *p = arg;
+	sigjmp_buf jb;
+	uint64_t g;
+
+	do {
+		if (wsheap_generation(p->heap, &g))
+			return NULL;
+	} while (g == p->from);
+	bus_jmp = &jb;
+	if (sigsetjmp(jb, 1) == 0) {
+		(void)*p->last;
+		p->seen = 2;
+	} else {
+		p->seen = 1;
+	}
+	bus_jmp = NULL;
+	return NULL;
+}
+
+TEST(generation_is_reported_once_the_reset_is_over)
+{
+	const size_t len = 32 << 20;
+	struct poller pl = { 0 };
+	struct sigaction sa, old;
+	struct wsheap *h, *other;
+	pthread_t tid;
+	char *p;
+	int fd;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, WSHEAP_HEAP_POPULATE, &h));
+	ASSERT_EQ(0, wsheap_alloc_aligned(h, len, page_size(), (void **)&p));
+	memset(p, 1, len);		/* mapped: the reset has much to zap */
+	ASSERT_EQ(0, wsheap_export(h, 0, &fd));
+	ASSERT_EQ(0, wsheap_import(NULL, fd, 0, &other));
+	close(fd);
+	ASSERT_EQ(0, wsheap_generation(h, &pl.from));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, &old));
+	pl.heap = h;
+	pl.last = p + len - page_size();
+	ASSERT_EQ(0, pthread_create(&tid, NULL, poll_fn, &pl));
+	usleep(10000);			/* the poller is polling */
+	ASSERT_EQ(0, wsheap_reset(other));
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	sigaction(SIGBUS, &old, NULL);
+	EXPECT_EQ(1, pl.seen) TH_LOG("%s", pl.seen == 2 ?
+		"a page of the reset was still mapped when its generation was reported" :
+		"the poller saw no new generation");
+	ASSERT_EQ(0, wsheap_free(other));
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
 TEST(refresh_notices_foreign_reset_explicitly)
 {
 	struct wsheap_stats a, b;
@@ -1135,6 +1222,162 @@ TEST(sample_driver_shares_the_cursor_and_the_bytes)
 
 /* ---- WWSAPI extensions ------------------------------------------------------------ */
 
+/* ---- dma-bufs of heap ranges (1.2) -------------------------------------- */
+
+/* A page-aligned allocation of @pages pages, filled with a pattern. */
+static void *page_alloc(struct wsheap *h, size_t pages, uint32_t seed)
+{
+	void *p;
+
+	if (wsheap_alloc_aligned(h, pages * page_size(), page_size(), &p))
+		return NULL;
+	pattern_fill(p, pages * page_size(), seed);
+	return p;
+}
+
+static int fd_cloexec(int fd)
+{
+	return !!(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+}
+
+TEST(dmabuf_export_maps_the_heap_pages)
+{
+	const size_t pg = page_size();
+	struct wsheap *h;
+	char *p, *d;
+	int fd;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
+	p = page_alloc(h, 3, 11);
+	ASSERT_NE(NULL, p);
+	/* Not a whole number of pages: the dma-buf holds the 3 pages. */
+	ASSERT_EQ(0, wsheap_export_dmabuf(h, p, 3 * pg - 100, 0, &fd));
+	EXPECT_EQ(1, fd_cloexec(fd));
+	EXPECT_EQ((off_t)(3 * pg), lseek(fd, 0, SEEK_END));
+	d = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_TRUE(pattern_ok(d, 3 * pg, 11));
+	/* The same pages both ways round. */
+	strcpy(d + pg, "written through the dma-buf");
+	EXPECT_STREQ("written through the dma-buf", p + pg);
+	strcpy(p + 2 * pg, "written through the heap");
+	EXPECT_STREQ("written through the heap", d + 2 * pg);
+	munmap(d, 3 * pg);
+	close(fd);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
+TEST(dmabuf_export_flags_and_bad_ranges)
+{
+	static char outside[3 << 12] __attribute__((aligned(4096)));
+	const size_t pg = page_size();
+	struct wsheap *h;
+	int fd = -7;
+	char *p, *d;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
+	p = page_alloc(h, 2, 3);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(NULL, p, pg, 0, &fd));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, NULL, pg, 0, &fd));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, p, pg, 0, NULL));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, p, 0, 0, &fd));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, p, pg, 1U << 7, &fd));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, p + 8, pg, 0, &fd));
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, outside + pg, pg, 0, &fd));
+	/* Beyond what the heap has committed (the kernel's check). */
+	EXPECT_EQ(-EINVAL, wsheap_export_dmabuf(h, p, 1 << 30, 0, &fd));
+	EXPECT_EQ(-7, fd);
+
+	ASSERT_EQ(0, wsheap_export_dmabuf(h, p, 2 * pg, WSHEAP_SHARE_RDONLY |
+					  WSHEAP_SHARE_NO_CLOEXEC, &fd));
+	EXPECT_EQ(0, fd_cloexec(fd));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, pg, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, 0));
+	d = mmap(NULL, 2 * pg, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_TRUE(pattern_ok(d, 2 * pg, 3));
+	munmap(d, 2 * pg);
+	close(fd);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
+TEST(dmabuf_export_refused_for_readonly_and_stale)
+{
+	const size_t pg = page_size();
+	struct wsheap *h, *ro, *other;
+	uint64_t off;
+	char *p, *q;
+	int fd;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
+	p = page_alloc(h, 1, 5);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, wsheap_offset(h, p, &off));
+
+	ASSERT_EQ(0, wsheap_export(h, WSHEAP_SHARE_RDONLY, &fd));
+	ASSERT_EQ(0, wsheap_import(NULL, fd, 0, &ro));
+	close(fd);
+	ASSERT_EQ(0, wsheap_ptr(ro, off, pg, (void **)&q));
+	EXPECT_TRUE(pattern_ok(q, pg, 5));
+	EXPECT_EQ(-EPERM, wsheap_export_dmabuf(ro, q, pg, WSHEAP_SHARE_RDONLY, &fd));
+
+	/* Another party resets: p is no allocation any more. */
+	ASSERT_EQ(0, wsheap_export(h, 0, &fd));
+	ASSERT_EQ(0, wsheap_import(NULL, fd, 0, &other));
+	close(fd);
+	ASSERT_EQ(0, wsheap_reset(other));
+	EXPECT_EQ(-ESTALE, wsheap_export_dmabuf(h, p, pg, 0, &fd));
+	ASSERT_EQ(0, wsheap_free(other));
+	ASSERT_EQ(0, wsheap_free(ro));
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
+/* Map the dma-buf it is sent, check the pattern, write a reply into it. */
+static int dmabuf_child(int sock, void *arg)
+{
+	const size_t pg = page_size();
+	int fd = recv_fd(sock);
+	char *d;
+
+	(void)arg;
+	CHILD_CHECK(fd >= 0);
+	d = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(d != MAP_FAILED);
+	close(fd);
+	CHILD_CHECK(pattern_ok(d, pg, 21));
+	strcpy(d + pg, "the importer was here");
+	CHILD_CHECK(send_u64(sock, 1) == 0);
+	return 0;
+}
+
+TEST(dmabuf_to_another_process)
+{
+	const size_t pg = page_size();
+	struct wsheap *h;
+	int sock, fd;
+	pid_t pid;
+	char *p;
+
+	NEED_DEV();
+	pid = spawn(dmabuf_child, NULL, &sock);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
+	p = page_alloc(h, 2, 21);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, wsheap_export_dmabuf(h, p, 2 * pg, 0, &fd));
+	ASSERT_EQ(0, send_fd(sock, fd));
+	close(fd);
+	EXPECT_EQ(U64(1), recv_u64(sock));
+	EXPECT_STREQ("the importer was here", p + pg);
+	expect_child_ok(_metadata, pid);
+	close(sock);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
 static ULONG string_count(WS_ERROR *e)
 {
 	ULONG n = 0xdeadbeef;
@@ -1346,6 +1589,54 @@ TEST(ws_readonly_import_refuses_alloc_and_reset)
 	/* The exporter is unaffected. */
 	ASSERT_EQ(S_OK, WsAlloc(h, 8, (void **)&q, NULL));
 	EXPECT_STREQ("look, don't touch", p);
+	WsFreeHeap(h);
+	WsFreeError(e);
+}
+
+TEST(ws_export_dmabuf)
+{
+	const uintptr_t pg = page_size();
+	WS_HEAP *h, *im;
+	WS_ERROR *e;
+	char *p, *a, *d;
+	ULONGLONG off;
+	int fd = -7;
+
+	NEED_DEV();
+	ASSERT_EQ(S_OK, WsCreateError(NULL, 0, &e));
+	ASSERT_EQ(S_OK, WsCreateHeap(1 << 20, 0, NULL, 0, &h, NULL));
+	/* WsAlloc() aligns to 8: take a page more and round up. */
+	ASSERT_EQ(S_OK, WsAlloc(h, 3 * pg, (void **)&p, NULL));
+	a = (char *)(((uintptr_t)p + pg - 1) & ~(pg - 1));
+	strcpy(a, "a frame for a driver");
+	ASSERT_EQ(S_OK, WsheapExportDmabuf(h, a, 2 * pg, 0, &fd, e));
+	d = mmap(NULL, 2 * pg, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	EXPECT_STREQ("a frame for a driver", d);
+	munmap(d, 2 * pg);
+	close(fd);
+	EXPECT_EQ(0U, string_count(e));
+
+	fd = -7;
+	EXPECT_EQ(E_INVALIDARG, WsheapExportDmabuf(NULL, a, pg, 0, &fd, e));
+	EXPECT_NE(NULL, strstr(error_text(e, 0), "the heap is NULL"));
+	EXPECT_EQ(E_INVALIDARG, WsheapExportDmabuf(h, a, pg, 4, &fd, e));
+	EXPECT_NE(NULL, strstr(error_text(e, 0), "unknown flags 0x4"));
+	EXPECT_EQ(E_INVALIDARG, WsheapExportDmabuf(h, a + 8, pg, 0, &fd, e));
+	EXPECT_NE(NULL, strstr(error_text(e, 0), "page boundary"));
+	EXPECT_EQ(E_INVALIDARG, WsheapExportDmabuf(h, a, 0, 0, &fd, e));
+	EXPECT_EQ(-7, fd);
+
+	ASSERT_EQ(S_OK, WsheapExportHeap(h, WSHEAP_WS_EXPORT_READ_ONLY, &fd, e));
+	ASSERT_EQ(S_OK, WsheapImportHeap(fd, &im, e));
+	close(fd);
+	ASSERT_EQ(S_OK, WsheapGetHeapOffset(h, a, &off, NULL));
+	ASSERT_EQ(S_OK, WsheapGetHeapPointer(im, off, pg, (void **)&p, NULL));
+	EXPECT_EQ(WS_E_INVALID_OPERATION,
+		  WsheapExportDmabuf(im, p, pg, WSHEAP_WS_EXPORT_READ_ONLY, &fd, e));
+	EXPECT_NE(NULL, strstr(error_text(e, 0), "read-only"));
+	EXPECT_EQ(5U, string_count(e));
+	WsFreeHeap(im);
 	WsFreeHeap(h);
 	WsFreeError(e);
 }

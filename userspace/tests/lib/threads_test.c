@@ -4,10 +4,28 @@
  * per-thread heaps, and the lazy default context under contention.
  */
 #include <pthread.h>
+#include <semaphore.h>
 
 #include "wsheap_test.h"
 
 DEFINE_SLOW_FIXTURE(slow)
+
+/*
+ * Thread-safe heaps change their block word with a 16-byte compare-and-swap
+ * where the CPU has one (-1: the library probes it) and under the heap's
+ * mutex otherwise (0): run the tests of both.
+ */
+extern int wsheap__ts_cas_mode;
+
+FIXTURE(ts) { int unused; };
+FIXTURE_VARIANT(ts) { int cas_mode; };
+FIXTURE_VARIANT_ADD(ts, lockfree) { .cas_mode = -1 };
+FIXTURE_VARIANT_ADD(ts, mutex) { .cas_mode = 0 };
+FIXTURE_SETUP(ts)
+{
+	wsheap__ts_cas_mode = variant->cas_mode;
+}
+FIXTURE_TEARDOWN(ts) { }
 
 #define NTHREADS	8
 
@@ -105,7 +123,7 @@ static void run_workers(struct __test_metadata *_metadata, struct worker *w,
 	free(all);
 }
 
-TEST_F_TIMEOUT(slow, threadsafe_heap_8_threads_disjoint, 120)
+TEST_F_TIMEOUT(ts, threadsafe_heap_8_threads_disjoint, 120)
 {
 	struct worker w[NTHREADS];
 	struct wsheap_stats st;
@@ -133,7 +151,7 @@ TEST_F_TIMEOUT(slow, threadsafe_heap_8_threads_disjoint, 120)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
-TEST_F_TIMEOUT(slow, threadsafe_heap_big_and_aligned, 120)
+TEST_F_TIMEOUT(ts, threadsafe_heap_big_and_aligned, 120)
 {
 	struct worker w[NTHREADS];
 	struct wsheap *h;
@@ -154,7 +172,7 @@ TEST_F_TIMEOUT(slow, threadsafe_heap_big_and_aligned, 120)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
-TEST_F_TIMEOUT(slow, threadsafe_quota_is_exact, 120)
+TEST_F_TIMEOUT(ts, threadsafe_quota_is_exact, 120)
 {
 	const uint64_t max = 8 * 5000 * 16;
 	struct worker w[NTHREADS];
@@ -189,7 +207,7 @@ TEST_F_TIMEOUT(slow, threadsafe_quota_is_exact, 120)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
-TEST_F_TIMEOUT(slow, threadsafe_reset_between_rounds, 120)
+TEST_F_TIMEOUT(ts, threadsafe_reset_between_rounds, 120)
 {
 	struct worker w[NTHREADS];
 	struct wsheap *h;
@@ -213,7 +231,7 @@ TEST_F_TIMEOUT(slow, threadsafe_reset_between_rounds, 120)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
-TEST(threadsafe_heap_single_thread_semantics)
+TEST_F(ts, threadsafe_heap_single_thread_semantics)
 {
 	struct wsheap *h;
 	void *p, *q;
@@ -250,6 +268,154 @@ TEST_F_TIMEOUT(slow, per_thread_heaps, 120)
 	run_workers(_metadata, w, 0);
 	for (t = 0; t < NTHREADS; t++)
 		ASSERT_EQ(0, wsheap_free(w[t].heap));
+}
+
+/*
+ * A thread preempted inside an allocation of a thread-safe heap, between
+ * reading the heap's current block and claiming bytes of it, while other
+ * parties reset the heap twice and this process takes new blocks: when it
+ * resumes, its allocation must come from the heap's current block, never
+ * from the block it last saw (gone with its generation) or from anything the
+ * library freed meanwhile.  The library calls wsheap__ts_hook() at exactly
+ * that point; the hook below parks the chosen thread there.
+ */
+static sem_t hook_parked, hook_resume;
+static pthread_t hook_thread;
+static int hook_armed;
+
+void wsheap__ts_hook(struct wsheap *heap);
+void wsheap__ts_hook(struct wsheap *heap)
+{
+	(void)heap;
+	if (__atomic_load_n(&hook_armed, __ATOMIC_ACQUIRE) &&
+	    pthread_equal(pthread_self(), hook_thread)) {
+		__atomic_store_n(&hook_armed, 0, __ATOMIC_RELAXED);
+		sem_post(&hook_parked);
+		sem_wait(&hook_resume);
+	}
+}
+
+struct parked {
+	struct wsheap *heap;
+	void *p;
+	int ret;
+};
+
+static void *parked_fn(void *arg)
+{
+	struct parked *a = arg;
+
+	hook_thread = pthread_self();
+	__atomic_store_n(&hook_armed, 1, __ATOMIC_RELEASE);
+	a->ret = wsheap_alloc(a->heap, 64, &a->p);
+	return NULL;
+}
+
+FIXTURE(stale)
+{
+	struct wsheap *heap;	/* thread-safe, exported */
+	struct wsheap *other;	/* a second party: its resets are foreign */
+};
+
+/*
+ * @fill: bytes allocated before the thread parks: 64 leaves it on the
+ * generation's first block (the resets bring back the same offsets, so its
+ * stale view equals the current block again), 64 KiB + 64 on the second.
+ */
+FIXTURE_VARIANT(stale)
+{
+	size_t fill;
+};
+
+FIXTURE_VARIANT_ADD(stale, first_block) { .fill = 64 };
+FIXTURE_VARIANT_ADD(stale, second_block) { .fill = (64 << 10) + 64 };
+
+FIXTURE_SETUP(stale)
+{
+	int fd;
+
+	if (wsheap_test_dev_state()) {
+		self->heap = self->other = NULL;
+		return;
+	}
+	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, WSHEAP_HEAP_THREADSAFE,
+				   &self->heap));
+	ASSERT_EQ(0, wsheap_export(self->heap, 0, &fd));
+	ASSERT_EQ(0, wsheap_import(NULL, fd, 0, &self->other));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(stale)
+{
+	wsheap_free(self->other);
+	wsheap_free(self->heap);
+}
+
+TEST_F_TIMEOUT(stale, preempted_across_two_foreign_resets, 60)
+{
+	/*
+	 * Descriptor-sized decoys: should the library have freed something
+	 * the parked thread still uses, malloc() hands it out here, and the
+	 * thread would take "its" bytes at outside[] and bump decoy[i][0].
+	 */
+	enum { NDECOY = 64 };
+	static char outside[4096] __attribute__((aligned(64)));
+	uintptr_t *decoy[NDECOY];
+	struct parked a = { .heap = self->heap };
+	struct wsheap_stats st;
+	uint64_t off, qoff;
+	pthread_t tid;
+	size_t done;
+	void *p, *q;
+	int i, round;
+
+	NEED_DEV();
+	if (wsheap__ts_cas_mode != 1)	/* every allocation holds the mutex */
+		SKIP(return, "the CPU has no 16-byte compare-and-swap");
+	for (done = 0; done < variant->fill; done += 64)
+		ASSERT_EQ(0, wsheap_alloc(self->heap, 64, &p));
+	ASSERT_EQ(0, sem_init(&hook_parked, 0, 0));
+	ASSERT_EQ(0, sem_init(&hook_resume, 0, 0));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, parked_fn, &a));
+	ASSERT_EQ(0, sem_wait(&hook_parked));
+
+	/* Two resets by the other party, each noticed here with a new block. */
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, wsheap_reset(self->other));
+		ASSERT_EQ(0, wsheap_alloc(self->heap, 64, &q));
+		pattern_fill(q, 64, 7);
+	}
+	for (i = 0; i < NDECOY; i++) {
+		decoy[i] = malloc(3 * sizeof(uintptr_t));
+		ASSERT_NE(NULL, decoy[i]);
+		decoy[i][0] = (uintptr_t)outside;
+		decoy[i][1] = UINTPTR_MAX & ~(uintptr_t)7;
+		decoy[i][2] = 0;
+	}
+
+	ASSERT_EQ(0, sem_post(&hook_resume));
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	ASSERT_EQ(0, a.ret);
+
+	/* It got bytes of the heap's current generation, not anyone else's. */
+	ASSERT_EQ(0, wsheap_offset(self->heap, a.p, &off))
+		TH_LOG("%p is not in the heap", a.p);
+	ASSERT_EQ(0, wsheap_offset(self->heap, q, &qoff));
+	EXPECT_TRUE(off >= qoff + 64 || off + 64 <= qoff)
+		TH_LOG("offset %llu overlaps the current block's %llu",
+		       (unsigned long long)off, (unsigned long long)qoff);
+	ASSERT_EQ(0, wsheap_ptr(self->other, off, 64, &p));
+	pattern_fill(a.p, 64, 9);
+	EXPECT_TRUE(pattern_ok(p, 64, 9));	/* really the shared heap's */
+	EXPECT_TRUE(pattern_ok(q, 64, 7));
+	for (i = 0; i < NDECOY; i++) {
+		EXPECT_EQ((uintptr_t)outside, decoy[i][0]);
+		free(decoy[i]);
+	}
+	st = heap_stats(self->heap);
+	EXPECT_EQ(U64(2), st.foreign_resets);
+	sem_destroy(&hook_parked);
+	sem_destroy(&hook_resume);
 }
 
 struct creator {

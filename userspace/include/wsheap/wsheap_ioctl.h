@@ -1,0 +1,1 @@
+../../../wsheap_ioctl.h

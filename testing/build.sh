@@ -11,8 +11,9 @@ out=$2
 
 out=$(mkdir -p "$out" && cd "$out" && pwd)
 # The module's sources: top-level Kbuild, C files and headers, kunit/ and
-# samples/.
+# samples/; Makefile and dkms.conf so `make modules_install` can install
+# from the copy (testing/build-template.sh).
 rm -rf "$out/kunit" "$out/samples"
-cp "$top"/Kbuild "$top"/*.c "$top"/*.h "$out/"
+cp "$top"/Kbuild "$top"/Makefile "$top"/dkms.conf "$top"/*.c "$top"/*.h "$out/"
 cp -r "$top/kunit" "$top/samples" "$out/"
 make -s -C "$kdir" M="$out" KCFLAGS=-Werror modules >&2

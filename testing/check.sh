@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test of wsheap, on Debian's stock 6.12 and 6.1 kernels
-# and on a debug 6.12 kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM,
-# kmemleak), each booted in QEMU, plus a dkms build and an install.  Ends
-# with the line "N passed, N failed".
+# (with the dma-buf importers vgem and vivid they ship) and on a debug 6.12
+# kernel (KUnit, KASAN, KFENCE, lockdep, DEBUG_VM, kmemleak), each booted in
+# QEMU with the template driver built against an install, plus a dkms build
+# and an install.  Ends with the line "N passed, N failed".
 #
 # A quick run of chosen programs on chosen kernels (both optional):
 #   WSHEAP_KERNELS="stock-6.12 stock-6.1 debug-6.12"   the kernels to boot
 #   WSHEAP_TESTS="rights_test dmabuf_test"            user-space programs
 #   e.g. WSHEAP_KERNELS=stock-6.12 WSHEAP_TESTS=rights_test make check
-# With either set, the dkms/install step is left out.  With WSHEAP_TESTS set
+# With either set, the dkms/install step is left out.
+#   WSHEAP_CHECK_KUNIT="x86_64 um"   also make kunit's in-tree runs  With WSHEAP_TESTS set
 # a guest runs only those programs between insmod and rmmod (no KUnit, no
-# fault fuzz, no reload cycles; kmemleak still where the kernel has it).
-# Neither set: everything, as above.
+# template driver, no fault fuzz, no reload cycles; kmemleak still where the
+# kernel has it).  Neither set: everything, as above.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -63,7 +65,8 @@ done
 log "${#tests[@]} user-space test programs"
 specs=("userspace/tools/wsheapctl:/bin/wsheapctl"
 	"$out/ws_message_loop:/pcbuilt/ws_message_loop"
-	"$out/heap_share:/pcbuilt/heap_share")
+	"$out/heap_share:/pcbuilt/heap_share"
+	"$out/wsheap_template_user:/pcbuilt/wsheap_template_user")
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done
@@ -73,9 +76,10 @@ if [ -n "$only_tests" ]; then
 	specs+=("$out/plan.env:/plan.env")
 fi
 
-# boot_kernel LABEL KDIR KERNEL_IMAGE [kunit.py]
+# boot_kernel LABEL KDIR KERNEL_IMAGE MODULES_DIR [kunit.py]
+# MODULES_DIR: the kernel's own modules (for the dma-buf importers), or "".
 boot_kernel() {
-	local label=$1 kdir=$2 image=$3 kunit_py=${4:-}
+	local label=$1 kdir=$2 image=$3 kmods=$4 kunit_py=${5:-}
 	local dir="$out/$label" mods=()
 	mkdir -p "$dir"
 	log "$label: building the module"
@@ -90,6 +94,18 @@ boot_kernel() {
 		mods+=("$dir/mod/samples/wsheap_sample.ko:/modules/wsheap_sample.ko")
 	[ -e "$dir/mod/kunit/wsheap_kunit.ko" ] && [ -z "$only_tests" ] &&
 		mods+=("$dir/mod/kunit/wsheap_kunit.ko:/modules/wsheap_kunit.ko")
+	# The template driver, as its author builds it (a framed host step).
+	if [ -z "$only_tests" ]; then
+		"$here/build-template.sh" "$kdir" "$dir/mod" "$dir/template" \
+			>"$dir/host.log" 2>"$dir/template-build.log" ||
+			tail -n 20 "$dir/template-build.log"
+	fi
+	[ -e "$dir/template/wsheap_template.ko" ] &&
+		mods+=("$dir/template/wsheap_template.ko:/modules/wsheap_template.ko")
+	if [ -n "$kmods" ]; then
+		mapfile -t -O "${#mods[@]}" mods < \
+			<("$here/importers.sh" "$kmods" "$dir/importers")
+	fi
 	"$here/initramfs.sh" "$dir/initrd.gz" "$here/guest/plan-check.sh" \
 		"${mods[@]}" "${specs[@]}"
 	log "$label: booting $(basename "$image") in QEMU"
@@ -107,14 +123,25 @@ if [ -z "$kernels$only_tests" ]; then
 fi
 
 want_kernel stock-6.12 &&
-	boot_kernel "stock-$STOCK_KREL" "$STOCK_KDIR" "$STOCK_VMLINUZ"
+	boot_kernel "stock-$STOCK_KREL" "$STOCK_KDIR" "$STOCK_VMLINUZ" \
+		"$STOCK_MODULES"
 want_kernel stock-6.1 &&
-	boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ"
+	boot_kernel "stock-$STOCK61_KREL" "$STOCK61_KDIR" "$STOCK61_VMLINUZ" \
+		"$STOCK61_MODULES"
 want_kernel debug-6.12 &&
-	boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" \
+	boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" "" \
 		"$DEBUG_SRC/tools/testing/kunit/kunit.py"
 ls "$out"/*/results.json >/dev/null 2>&1 ||
 	fail_setup "no kernel matches WSHEAP_KERNELS"
+
+# make kunit (kunit.py, in-tree) on the architectures WSHEAP_CHECK_KUNIT
+# names ("x86_64 um"): not by default, since building its kernels cold
+# takes make check past its time (README, Testing).
+if [ -n "${WSHEAP_CHECK_KUNIT:-}" ] && [ -z "$kernels$only_tests" ]; then
+	log "kunit: kunit.py run --arch= $WSHEAP_CHECK_KUNIT"
+	KUNIT_ARCHS=$WSHEAP_CHECK_KUNIT "$here/kunit.sh" "$out" \
+		>"$out/kunit.log" 2>&1 || log "kunit: failures; see $out/kunit.log"
+fi
 
 log "structure: no kernel file calls up the documented order"
 mkdir -p "$out/structure"

@@ -9,28 +9,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-KSERIES=${KSERIES:-6.12}
-pkg="linux-source-$KSERIES"
-ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "cannot resolve $pkg"
-
 # One build at a time per cache: concurrent runs wait for it, then reuse it.
 exec 9>"$CACHE/.debug-kernel.lock"
 flock 9
 
-src="$CACHE/src-$ver"
-if [ ! -e "$src/.done" ]; then
-	log "unpacking $pkg $ver"
-	rm -rf "$src" "$CACHE/srcdeb"
-	mkdir -p "$CACHE/srcdeb" "$src"
-	(cd "$CACHE/srcdeb" &&
-		apt-get download -qq -o APT::Sandbox::User=root "$pkg=$ver" >&2)
-	dpkg-deb -x "$CACHE"/srcdeb/*.deb "$CACHE/srcdeb/root"
-	tar -xaf "$CACHE"/srcdeb/root/usr/src/linux-source-"$KSERIES".tar.* \
-		-C "$src" --strip-components=1
-	rm -rf "$CACHE/srcdeb"
-	touch "$src/.done"
-fi
+eval "$("$here/linux-source.sh")"
+src=$KSRC
+ver=$KSRC_VERSION
 
 # The KUnit module's own needs must be part of the debug config.
 grep '^CONFIG_' "$here/../kunit/.kunitconfig" | while read -r opt; do

@@ -5,15 +5,16 @@
 # package KMETA (default linux-headers-6.12-amd64; linux-headers-amd64 is
 # 6.1).  Versions are resolved at run time; nothing is pinned.
 #
-# Prints shell assignments (${KVAR:-STOCK}_KREL, _VMLINUZ, _KDIR) on stdout
-# for the caller to eval.
+# Prints shell assignments (${KVAR:-STOCK}_KREL, _VMLINUZ, _KDIR, _MODULES)
+# on stdout for the caller to eval.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # gcc-multilib: the -m32 -static build of userspace/tests/security/compat_test32.
+# libdrm-dev: drm.h for userspace/tests/importers.
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
 xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file
-gcc-multilib"
+gcc-multilib libdrm-dev"
 
 need=""
 for p in $TOOLS; do
@@ -66,3 +67,4 @@ fi
 echo "${var}_KREL=$krel"
 echo "${var}_VMLINUZ=$root/sysroot/boot/vmlinuz-$krel"
 echo "${var}_KDIR=$root/sysroot/usr/src/linux-headers-$krel"
+echo "${var}_MODULES=$root/sysroot/lib/modules/$krel"

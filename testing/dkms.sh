@@ -1,9 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Host-side packaging checks, as test cases for make check:
-#   - a real `dkms add` + `dkms build` of wsheap against Debian's headers;
-#   - `make install` into a DESTDIR puts module, library, headers, pc file,
-#     man pages and udev rule where they belong;
+#   - a real `dkms add` + `dkms build` of wsheap against Debian's headers,
+#     from the tree `make install-dkms` lays out, keeping Module.symvers in
+#     DKMS's tree for drivers built against wsheap, and the template driver
+#     built against that;
+#   - `make install` into a DESTDIR puts module, wsheap_kernel.h and
+#     Module.symvers, library, headers, pc file, man pages and udev rule
+#     where they belong;
 #   - the library's make install-check (pkg-config builds, headers, ABI).
 #   dkms.sh KREL KDIR OUTDIR   -> OUTDIR/results.json
 set -uo pipefail
@@ -21,13 +25,12 @@ record() {	# record NAME STATUS
 }
 
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+arch=$(uname -m)
 tree=$(mktemp -d)
-src="$tree/src/wsheap-$ver"
-mkdir -p "$src" "$tree/dkms"
-cp "$top"/dkms.conf "$top"/Kbuild "$top"/*.c "$top"/*.h "$src/"
-cp -r "$top/kunit" "$top/samples" "$src/"
-dk=(dkms --dkmstree "$tree/dkms" --sourcetree "$tree/src")
-if "${dk[@]}" add -m wsheap -v "$ver" >"$out/dkms.log" 2>&1 &&
+mkdir -p "$tree/dkms"
+make -s -C "$top" install-dkms DESTDIR="$tree/root" >"$out/dkms.log" 2>&1
+dk=(dkms --dkmstree "$tree/dkms" --sourcetree "$tree/root/usr/src")
+if "${dk[@]}" add -m wsheap -v "$ver" >>"$out/dkms.log" 2>&1 &&
    "${dk[@]}" build -m wsheap -v "$ver" -k "$krel" \
 	--kernelsourcedir "$kdir" >>"$out/dkms.log" 2>&1 &&
    ls "$tree"/dkms/wsheap/"$ver"/"$krel"/*/module/wsheap.ko* >/dev/null 2>&1
@@ -37,6 +40,24 @@ else
 	tail -n 30 "$out/dkms.log"
 	record "dkms build against $krel" fail
 fi
+if grep -q "wsheap_get.*WSHEAP" \
+	"$tree/dkms/wsheap/$ver/$krel/$arch/Module.symvers" 2>/dev/null; then
+	record "dkms keeps Module.symvers for drivers" pass
+else
+	record "dkms keeps Module.symvers for drivers" fail
+fi
+# A driver built against what DKMS installed (README: the DKMS line).
+line=$("$here/build-template.sh" "$kdir" --installed \
+	"$tree/root/usr/src/wsheap-$ver" \
+	"$tree/dkms/wsheap/$ver/$krel/$arch/Module.symvers" "$tree/template" \
+	2>"$out/template.log" | grep -E '^(not )?ok 1 ')
+name=${line#*ok 1 }
+case $line in
+"not ok"*) tail -n 20 "$out/template.log"; record "$name" fail ;;
+*"# SKIP"*) record "${name%% # SKIP*}" skip ;;
+ok*) record "$name" pass ;;
+*) record "template driver against the DKMS install: no result" fail ;;
+esac
 
 dest="$tree/install"
 if make -s -C "$top" install KDIR="$kdir" KERNELRELEASE="$krel" \
@@ -46,7 +67,8 @@ if make -s -C "$top" install KDIR="$kdir" KERNELRELEASE="$krel" \
 		 usr/include/wsheap.h usr/include/wsheap/webservices.h \
 		 usr/lib/pkgconfig/wsheap.pc usr/share/man/man3/WsAlloc.3 \
 		 usr/share/man/man4/wsheap.4 usr/lib/udev/rules.d/60-wsheap.rules \
-		 usr/bin/wsheapctl; do
+		 usr/bin/wsheapctl usr/src/wsheap-$ver/wsheap_kernel.h \
+		 usr/src/wsheap-$ver/$krel/Module.symvers; do
 		ls "$dest/$f"* >/dev/null 2>&1 || missing="$missing $f"
 	done
 	ls "$dest"/usr/lib/libwsheap.so.* >/dev/null 2>&1 ||

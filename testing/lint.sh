@@ -27,6 +27,11 @@ checkpatch --ignore BIT_MACRO -f wsheap_ioctl.h samples/wsheap_sample.h
 checkpatch --ignore PARENTHESIS_ALIGNMENT,OPEN_ENDED_LINE -f wsheap_trace.h
 # The compat header is the one place that tests the kernel version.
 checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f wsheap_compat.h
+# The template driver builds out of the tree for any kernel, so it tests
+# the version too; its header is UAPI.
+checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+	-f samples/template/wsheap_template.c
+checkpatch --ignore BIT_MACRO -f samples/template/wsheap_template.h
 
 log "sparse (make C=2) against the debug kernel"
 out="$top/build/lint"

@@ -3,12 +3,16 @@
 """Turn one guest boot's logs into test results, and add up several boots.
 
   results.py boot LABEL OUTDIR [--kunit-py PATH]   -> OUTDIR/results.json
+  results.py kunit LABEL OUTDIR JSON TESTLOG RC    -> OUTDIR/results.json
   results.py total JSON...                          -> the closing line
 
 A boot's cases are: every KUnit case (KTAP, parsed by the kernel's own
 kunit.py), every case of every user-space TAP program, each framed step
-(insmod, rmmod, demos, kmemleak), and one "kernel log is clean" check
+(insmod, rmmod, demos, kmemleak; OUTDIR/host.log may hold framed steps the
+host ran for that kernel), and one "kernel log is clean" check
 that fails on any BUG, WARNING, Oops, KASAN, lockdep or kmemleak report.
+A kunit.py run (make kunit) has the cases of its JSON and the same check
+on its kernel's log.
 """
 import json
 import re
@@ -93,6 +97,11 @@ def ktap_cases(lines, kunit_py):
             tree = json.load(open(js.name))
         except (ValueError, OSError):
             return [("kunit: kunit.py parse failed", "fail")]
+    return kunit_json_cases(tree)
+
+
+def kunit_json_cases(tree):
+    """The cases of kunit.py's JSON (KernelCI style); [(name, status)]."""
     cases = []
 
     def walk(group, path):
@@ -110,6 +119,29 @@ def ktap_cases(lines, kunit_py):
     return cases
 
 
+def log_clean(label, console):
+    """The one "kernel log is clean" case for a kernel's console output."""
+    splats = [l for l in console.splitlines() if SPLAT.search(l)]
+    if splats:
+        print(f"--- {label}: kernel log reports ---")
+        print("\n".join(splats[:40]))
+    return ("kernel log has no BUG/WARNING/KASAN/lockdep/leak report",
+            "fail" if splats else "pass")
+
+
+def report(label, outdir, cases):
+    """Print what did not pass and the counts; write OUTDIR/results.json."""
+    for name, status in cases:
+        if status != "pass":
+            print(f"{label}: {status.upper()}: {name}")
+    counts = {s: sum(1 for _, st in cases if st == s)
+              for s in ("pass", "fail", "skip")}
+    print(f"{label}: {counts['pass']} passed, {counts['fail']} failed, "
+          f"{counts['skip']} skipped")
+    json.dump({"label": label, "counts": counts, "cases": cases},
+              open(f"{outdir}/results.json", "w"), indent=1)
+
+
 def step_seconds(text):
     """(seconds, name) of each step whose END line says how long it took."""
     found = re.findall(r"^### END (\S+) rc=\d+ s=(\d+)", text, re.M)
@@ -118,6 +150,11 @@ def step_seconds(text):
 
 def boot(label, outdir, kunit_py):
     results = open(f"{outdir}/results.log", errors="replace").read()
+    # Steps the host ran for this kernel (building against an install).
+    try:
+        results = open(f"{outdir}/host.log", errors="replace").read() + results
+    except OSError:
+        pass
     console = open(f"{outdir}/console.log", errors="replace").read()
     with open(f"{outdir}/steps.txt", "w") as f:
         for seconds, name in step_seconds(results):
@@ -140,22 +177,24 @@ def boot(label, outdir, kunit_py):
     if "### GUEST-DONE" not in results:
         cases.append(("guest finished its plan", "fail"))
 
-    splats = [l for l in console.splitlines() if SPLAT.search(l)]
-    cases.append(("kernel log has no BUG/WARNING/KASAN/lockdep/leak report",
-                  "fail" if splats else "pass"))
-    if splats:
-        print(f"--- {label}: kernel log reports ---")
-        print("\n".join(splats[:40]))
+    cases.append(log_clean(label, console))
+    report(label, outdir, cases)
 
-    for name, status in cases:
-        if status != "pass":
-            print(f"{label}: {status.upper()}: {name}")
-    counts = {s: sum(1 for _, st in cases if st == s)
-              for s in ("pass", "fail", "skip")}
-    print(f"{label}: {counts['pass']} passed, {counts['fail']} failed, "
-          f"{counts['skip']} skipped")
-    json.dump({"label": label, "counts": counts, "cases": cases},
-              open(f"{outdir}/results.json", "w"), indent=1)
+
+def kunit_run(label, outdir, json_path, log_path, rc):
+    """One kunit.py run: its cases (its JSON) and its kernel's log."""
+    try:
+        cases = kunit_json_cases(json.load(open(json_path)))
+    except (OSError, ValueError):
+        cases = [(f"kunit.py run: no results (exit {rc}; build or boot "
+                  "failed, see its output)", "fail")]
+    try:
+        cases.append(log_clean(label, open(log_path, errors="replace").read()))
+    except OSError:
+        pass
+    if rc != 0 and not any(s == "fail" for _, s in cases):
+        cases.append((f"kunit.py run: exit status {rc}", "fail"))
+    report(label, outdir, cases)
 
 
 def total(paths):
@@ -182,6 +221,9 @@ def main(argv):
         if "--kunit-py" in argv:
             kunit_py = argv[argv.index("--kunit-py") + 1]
         boot(argv[1], argv[2], kunit_py)
+        return 0
+    if len(argv) == 6 and argv[0] == "kunit":
+        kunit_run(argv[1], argv[2], argv[3], argv[4], int(argv[5]))
         return 0
     if argv and argv[0] == "total":
         return total(argv[1:])

@@ -43,3 +43,19 @@ kmemleak_scan() {
 	fi
 	echo "kmemleak: no leaks"
 }
+
+# The dma-buf importers of tests/importers, in their dependency order
+# (testing/importers.sh numbered them).  vivid makes two capture-only
+# instances, one per videobuf2 allocator: vmalloc, then dma-contig.
+load_importers() {
+	for m in /modules/importers/*.ko; do
+		case $m in
+		*-vivid.ko)
+			set -- n_devs=2 node_types=0x1,0x1 allocators=0,1 \
+				multiplanar=1,1 ;;
+		*) set -- ;;
+		esac
+		insmod "$m" "$@" || { echo "insmod $m failed"; return 1; }
+	done
+	ls /dev/dri /dev/video*
+}

@@ -151,8 +151,12 @@ static inline ull wsh_pages_up(ull bytes, ull ps)
  * which the caller reports.  SIGBUS is what wsheap raises for uncommitted
  * or given-back pages; SIGSEGV would mean a mapping is not where we think.
  */
-static __thread sigjmp_buf *wsh_guard_jb;
-static __thread volatile int wsh_guard_sig;
+/*
+ * Weak, not static: a program of several files (the fuzzer) has one guard
+ * state, which the handler installed by any of them sees.
+ */
+__attribute__((weak)) __thread sigjmp_buf *wsh_guard_jb;
+__attribute__((weak)) __thread volatile int wsh_guard_sig;
 
 static void wsh_guard_handler(int sig, siginfo_t *si, void *uc)
 {

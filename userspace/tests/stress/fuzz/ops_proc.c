@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzzer operations on processes: a forked child sees the heaps as its
+ * parent does, and a child killed while busy leaves nothing behind.
+ */
+#include "fuzz.h"
+
+/* ------------------------------------------------------------- fork --- */
+
+/* A child of a worker under --faults: stop failing (the open may fail). */
+static void child_no_faults(void)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		if (!wsh_write_file("/proc/thread-self/make-it-fail", "0"))
+			return;
+}
+
+void op_fork(struct thr *t)
+{
+	int status, i, rc;
+	pid_t pid;
+
+	if (!wsh_chance(&t->r, opt.faults ? 10 : 25))
+		return;
+	pthread_rwlock_rdlock(&t->P->forklock);
+	pid = fork();
+	if (pid < 0) {
+		pthread_rwlock_unlock(&t->P->forklock);
+		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))
+			VIOL(t, "fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		int before = G->violations, fd;
+		struct wsheap_create c;
+		ull off;
+
+		if (opt.faults)
+			child_no_faults();
+		/* the child shares the context and the mappings */
+		for (i = 0; i < NPRIV; i++)
+			if (t->heaps[i].used) {
+				check_model(t, &t->heaps[i], "in a forked child");
+				verify_heap(t, &t->heaps[i], t->heaps[i].win,
+					    "in a forked child");
+			}
+		/* and has contexts of its own */
+		fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && !wsh_create(fd, 1 << 20, 0, 0, &c)) {
+			unsigned char *m = wsh_map(fd, c.mmap_offset, 0, 2 * ps,
+						   PROT_READ | PROT_WRITE);
+
+			rc = wsh_alloc(fd, c.handle, ps + 1, 0, &off, NULL);
+			if (!rc && m != MAP_FAILED) {
+				memset(m, 0x3c, ps + 1);
+				if (m[ps] != 0x3c)
+					VIOL(t, "child's own heap lost a byte");
+			}
+			wsh_destroy(fd, c.handle);
+			if (m != MAP_FAILED && wsh_probe(m, false) != SIGBUS)
+				VIOL(t, "child's destroyed heap still reachable");
+		}
+		_exit(G->violations != before);
+	}
+	ADD(forks, 1);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pthread_rwlock_unlock(&t->P->forklock);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		VIOL(t, "forked child: status %#x", status);
+	for (i = 0; i < NPRIV; i++)
+		if (t->heaps[i].used)
+			verify_heap(t, &t->heaps[i], t->heaps[i].win, "after a child");
+}
+
+/* A child that is busy with wsheap when SIGKILL arrives. */
+static void __attribute__((noreturn)) busy_child(ull seed)
+{
+	struct wsh_rng r = { seed };
+	struct wsheap_create c = { 0 };
+	int fd, sv[2], x, d;
+	ull off;
+
+	if (opt.faults)
+		child_no_faults();
+	fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		_exit(0);
+	for (;;) {
+		unsigned char *m;
+
+		if (wsh_create(fd, 64ULL << 20, wsh_below(&r, 1 << 20),
+			       (unsigned int)wsh_below(&r, 4), &c))
+			continue;
+		wsh_alloc(fd, c.handle, wsh_below(&r, 16ULL << 20), 0, &off, NULL);
+		m = wsh_map(fd, c.mmap_offset, 0, 1 << 20, PROT_READ | PROT_WRITE);
+		if (m != MAP_FAILED)
+			wsh_guarded(WSH_WRITE, m, (unsigned char *)&r, 8, NULL);
+		x = wsh_export(fd, c.handle, 0);
+		if (x >= 0) {
+			/* leave a descriptor in flight */
+			wsh_send_fd(sv[0], x, "x", 1, MSG_DONTWAIT);
+			close(x);
+		}
+		d = wsh_dmabuf(fd, c.handle, 0, ps, 0);
+		if (wsh_below(&r, 2))
+			wsh_reset(fd, c.handle, NULL);
+		if (wsh_below(&r, 3))
+			wsh_destroy(fd, c.handle);
+		if (d >= 0 && wsh_below(&r, 2))
+			close(d);
+	}
+}
+
+void op_fork_kill(struct thr *t)
+{
+	int status;
+	pid_t pid;
+
+	if (!wsh_chance(&t->r, 20))
+		return;
+	pthread_rwlock_rdlock(&t->P->forklock);
+	pid = fork();
+	if (pid < 0) {
+		pthread_rwlock_unlock(&t->P->forklock);
+		return;
+	}
+	if (pid == 0)
+		busy_child(wsh_rand(&t->r));
+	wsh_sleep_us((unsigned int)wsh_below(&t->r, 30000));
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pthread_rwlock_unlock(&t->P->forklock);
+	ADD(kills, 1);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		ADD(kills_seen, 1);
+	else if (!WIFEXITED(status))
+		VIOL(t, "busy child died of %#x, not SIGKILL", status);
+}

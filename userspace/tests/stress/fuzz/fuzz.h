@@ -102,6 +102,7 @@
 #define POOL_WIN	(1ULL << 20)
 #define RECMAX		4096	/* bytes of a record we write and check */
 #define DMAMAX		(64ULL << 10)
+#define NMAYBE		8	/* dma-bufs a heap may have unbeknown to us */
 
 /* ------------------------------------------------------------ options --- */
 
@@ -209,6 +210,14 @@ struct ph {
 	 */
 	bool pending;
 	ull pend_size, pend_end;
+	/*
+	 * Ranges of dma-bufs of this generation that may be alive without
+	 * this thread knowing (closed here but inherited by a child, sent
+	 * over SCM_RIGHTS): the next reset may take their pages out of the
+	 * heap.  nmaybe > NMAYBE: any page.
+	 */
+	struct { ull off, len; } maybe[NMAYBE];
+	int nmaybe;
 };
 
 struct dma {
@@ -370,6 +379,8 @@ void rec_bytes(const struct rec *r, unsigned char *out);
 struct pred predict_alloc(struct ph *p, ull size, ull align);
 void model_commit(struct ph *p, ull end, ull size);
 void model_alloc(struct ph *p, const struct pred *pr, ull size);
+void model_maybe_held(struct ph *p, ull off, ull len);
+bool model_maybe_covers(const struct ph *p, ull off, ull len);
 
 /* ------------------------------------------------------- operations --- */
 
@@ -410,6 +421,7 @@ void op_ctx2_close(struct thr *t);
 
 /* ops_dmabuf.c */
 void dma_freeze(struct thr *t, struct ph *p, ull keep);
+int dma_live_ranges(struct thr *t, struct ph *p, ull off[NDMA], ull len[NDMA]);
 void op_dmabuf(struct thr *t);
 void op_dmabuf_check(struct thr *t);
 void op_dmabuf_close(struct thr *t);

@@ -201,3 +201,28 @@ void model_alloc(struct ph *p, const struct pred *pr, ull size)
 {
 	model_commit(p, pr->end, size);
 }
+
+/* A dma-buf of @p's generation may hold [off, off + len) unbeknown to us. */
+void model_maybe_held(struct ph *p, ull off, ull len)
+{
+	if (p->nmaybe < NMAYBE) {
+		p->maybe[p->nmaybe].off = off;
+		p->maybe[p->nmaybe].len = len;
+	}
+	if (p->nmaybe <= NMAYBE)
+		p->nmaybe++;
+}
+
+/* Does such a dma-buf perhaps hold a page of [off, off + len)? */
+bool model_maybe_covers(const struct ph *p, ull off, ull len)
+{
+	ull lo = off / ps * ps, hi = wsh_pages_up(off + len, ps) * ps;
+	int i;
+
+	if (p->nmaybe > NMAYBE)
+		return true;
+	for (i = 0; i < p->nmaybe; i++)
+		if (p->maybe[i].off < hi && lo < p->maybe[i].off + p->maybe[i].len)
+			return true;
+	return false;
+}

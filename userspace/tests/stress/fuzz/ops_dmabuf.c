@@ -173,12 +173,33 @@ void op_dmabuf_check(struct thr *t)
 void op_dmabuf_close(struct thr *t)
 {
 	struct dma *d = pick_dma(t);
+	struct ph *p;
 
 	if (!d)
 		return;
 	dma_check(t, d);
+	/* a child may hold it still: its pages may leave at the next reset */
+	p = heap_by_id(t, d->heap_id);
+	if (p && d->frozen_from == d->len)
+		model_maybe_held(p, d->off, d->len);
 	munmap(d->map, d->len);
 	close(d->fd);
 	free(d->snap);
 	d->used = false;
+}
+
+/* The ranges of @p's dma-bufs of this generation (none frozen yet). */
+int dma_live_ranges(struct thr *t, struct ph *p, ull off[NDMA], ull len[NDMA])
+{
+	int i, n = 0;
+
+	for (i = 0; i < NDMA; i++) {
+		struct dma *d = &t->dmas[i];
+
+		if (d->used && d->heap_id == p->id && d->frozen_from == d->len) {
+			off[n] = d->off;
+			len[n++] = d->len;
+		}
+	}
+	return n;
 }

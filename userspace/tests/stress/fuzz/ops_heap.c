@@ -143,6 +143,7 @@ static void maybe_shrink(struct thr *t, struct ph *p)
 	p->committed = trim_bytes(p);
 	p->cursor = p->req = 0;
 	p->nrec = p->nghost = 0;
+	p->nmaybe = 0;
 	if (p->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		p->dirty_end = 0;
 	else if (p->dirty_end > p->committed)
@@ -339,9 +340,11 @@ void op_reset(struct thr *t)
 {
 	struct ph *p = pick_heap(t);
 	struct hnd *h;
-	ull gen = 0, keep, old, held;
-	bool fresh;
-	int i, rc;
+	ull gen = 0, keep, old, held, ours, maybe, doff[NDMA], dlen[NDMA];
+	struct wsheap_info in;
+	long long grew;
+	bool unknown;
+	int i, nd, rc;
 
 	if (!p)
 		return;
@@ -351,6 +354,11 @@ void op_reset(struct thr *t)
 	verify_heap(t, p, p->win, "before RESET");
 	keep = trim_bytes(p);
 	/* A reset gives every page a dma-buf holds to the dma-buf. */
+	nd = dma_live_ranges(t, p, doff, dlen);
+	for (i = 0, ours = 0; i < nd; i++)
+		ours += dlen[i];
+	for (i = 0, maybe = 0; i < p->nmaybe && i < NMAYBE; i++)
+		maybe += p->maybe[i].len;
 	if (!h->ro)
 		dma_freeze(t, p, 0);
 	held = heap_held(ctxfd(t, h->ctxk), h->h);
@@ -378,16 +386,37 @@ void op_reset(struct thr *t)
 		VIOL(t, "RESET gave generation %llu, want %llu", gen, p->gen + 1);
 	old = p->committed;
 	/*
+	 * A POPULATE heap whose kept pages went to their holders gets new
+	 * ones; without the memory (injected failures) it keeps fewer.
+	 */
+	if (opt.faults && (p->flags & WSHEAP_CREATE_POPULATE) &&
+	    !wsh_info(ctxfd(t, h->ctxk), h->h, &in) && in.committed < keep &&
+	    !(in.committed % ps))
+		keep = in.committed;
+	/*
 	 * Records wholly within the kept pages survive as ghosts, unless the
-	 * reset took pages out of the heap (a dma-buf, of any party, held
-	 * them): then which kept pages are fresh is not known here.
+	 * reset took their pages out of the heap: pages of our dma-bufs, and
+	 * perhaps of ones we closed or sent away.  INFO's held grew by at
+	 * most those: more is a holder we know nothing of (a pin), and then
+	 * which kept pages are fresh is not known here.
 	 */
 	p->nghost = 0;
 	p->ghost_zero = p->flags & WSHEAP_CREATE_ZERO_ON_RESET;
-	fresh = heap_held(ctxfd(t, h->ctxk), h->h) > held;
-	for (i = 0; i < p->nrec && p->nghost < MAXGHOST && !fresh; i++)
-		if (p->recs[i].off + p->recs[i].len <= keep)
-			p->ghosts[p->nghost++] = p->recs[i];
+	grew = heap_held(ctxfd(t, h->ctxk), h->h) - held;
+	unknown = p->nmaybe > NMAYBE ||
+		  (grew > 0 && (ull)grew > ours + maybe);
+	for (i = 0; i < p->nrec && p->nghost < MAXGHOST && !unknown; i++) {
+		struct rec *r = &p->recs[i];
+		bool taken = model_maybe_covers(p, r->off, r->len);
+		int k;
+
+		for (k = 0; k < nd; k++)
+			taken |= r->off < doff[k] + dlen[k] &&
+				 doff[k] < r->off + r->len;
+		if (r->off + r->len <= keep && !taken)
+			p->ghosts[p->nghost++] = *r;
+	}
+	p->nmaybe = 0;	/* a new generation: no dma-buf of it yet */
 	p->nrec = 0;
 	p->gen = gen;
 	p->committed = keep;

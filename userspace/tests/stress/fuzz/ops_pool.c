@@ -401,6 +401,8 @@ void op_scm_send(struct thr *t)
 		if (!wsh_send_fd(socks[to][1], x, &m, sizeof(m), MSG_DONTWAIT))
 			ADD(scm_sent, 1);
 		close(x);
+		/* in flight, then closed by the receiver: whenever */
+		model_maybe_held(p, 0, ps);
 		return;
 	default:
 		send_heap(t, to);

@@ -29,6 +29,28 @@
  *  - a kernel user (the sample driver) allocates as predicted, and while
  *    it pins records (HOLD) a RESET fails with EBUSY and changes nothing.
  *
+ * And the attack classes of issue 10, each a success is a violation:
+ *  - ro-upgrade: a read-only view (read-only handle or export, read-only
+ *    dma-buf, status page, a handle of an O_RDONLY context, a read-only
+ *    shared heap) through mprotect, remap_file_pages (onto the same or
+ *    other pages), mremap then mprotect, fork then mprotect and a write in
+ *    the child, MADV_POPULATE_WRITE, /proc/self/mem, process_vm_writev,
+ *    reopening /proc/self/fd/N or /proc/self/map_files O_RDWR, MAP_PRIVATE:
+ *    never writable, its data and the owner's intact;
+ *  - no-exec: PROT_EXEC at mmap (EPERM) and mprotect (EACCES) of every
+ *    kind of mapping and descriptor;
+ *  - rdonly-context: a context opened O_RDONLY creates, allocates (as the
+ *    model predicts), resets, destroys, and hands out nothing writable;
+ *  - import-race: EXPORT, EXPORT_DMABUF, ALLOC, RESET, mmap in another
+ *    thread on the handle a read-only IMPORT is publishing;
+ *  - efault-race: EXPORT, EXPORT_DMABUF, IMPORT and CREATE whose copy-out
+ *    fails leave no descriptor, handle or hidden heap user behind;
+ *  - dmabuf-write, dmabuf-reset: a dma-buf never sees a later
+ *    generation's writes, the heap never sees the dma-buf's, INFO's held
+ *    counts exactly the pages dma-bufs took out of the heap;
+ *  - sample-stale: the sample driver's CONSUME and HOLD of records of an
+ *    ended generation fail, or see the current generation's bytes only.
+ *
  * Faults raised by accesses are caught with a SIGBUS/SIGSEGV handler and
  * sigsetjmp, per thread.  With --faults the worker threads set their
  * make-it-fail (testing/guest/reliability.sh arms failslab and
@@ -37,7 +59,12 @@
  *
  *   wsheap_fuzz_test [--seed N] [--ops N] [--seconds N] [--procs N]
  *                    [--threads N] [--faults] [--verbose]
- *   wsheap_fuzz_test [--seconds N] --repro status-lag|dmabuf-range|reset-efault
+ *                    [--weight OPERATION=N]...
+ *   wsheap_fuzz_test [--seconds N] --repro status-lag|dmabuf-range|
+ *                    reset-efault
+ *
+ * --weight sets how often an operation runs (per mille of the total, by
+ * the names the summary prints; 0: never), for runs aimed at one class.
  *
  * After the fuzzing, three regression cases for kernel bugs the fuzzer
  * found (--repro runs one of them alone):
@@ -49,7 +76,8 @@
  *                 before checking it against the committed pages: ENOMEM
  *                 (not EINVAL) and a vmalloc warning with a stack trace;
  *   reset-efault  RESET with its struct in a page it gives back returned
- *                 EFAULT after resetting; now it fails and changes nothing.
+ *                 EFAULT after resetting; ABI 2's RESET writes nothing
+ *                 back and resets, RESET_V0 resets and returns 0.
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
  * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6
@@ -71,10 +99,14 @@
  *   ops_map.c     extra windows: mmap, munmap, mprotect, madvise, mremap,
  *                 /proc/self/mem
  *   ops_share.c   EXPORT, IMPORT, export descriptors, dup, contexts
- *   ops_dmabuf.c  dma-bufs
+ *   ops_dmabuf.c  dma-bufs, and what they keep across resets
  *   ops_sample.c  the sample driver (a kernel user of the heap)
- *   ops_proc.c    fork, and children killed while busy
+ *   ops_proc.c    fork, children killed while busy, threads with a
+ *                 descriptor table of their own
  *   ops_pool.c    heaps shared between processes (SCM_RIGHTS)
+ *   ops_rights.c  read-only views that must stay read-only, PROT_EXEC,
+ *                 contexts opened O_RDONLY
+ *   ops_race.c    IMPORT raced by a second thread, EFAULT on copy-out
  *   harness.c     the operation table, worker threads, processes, main()
  *   regress.c     regression cases for kernel bugs the fuzzer found
  */
@@ -130,7 +162,10 @@ enum {
 	OP_DMABUF, OP_DMABUF_CHECK, OP_DMABUF_CLOSE, OP_SAMPLE, OP_DUP,
 	OP_CTX2_CLOSE, OP_FORK, OP_FORK_KILL, OP_SCM_SEND, OP_SCM_RECV,
 	OP_POOL_WRITE, OP_POOL_VERIFY, OP_POOL_RESET, OP_POOL_INFO,
-	OP_POOL_MISC, OP_POOL_DESTROY, OP_NR
+	OP_POOL_MISC, OP_POOL_DESTROY,
+	/* the attack classes of issue 10 */
+	OP_RO_UPGRADE, OP_NOEXEC, OP_RDCTX, OP_IMPORT_RACE, OP_EFAULT_RACE,
+	OP_DMABUF_WRITE, OP_DMABUF_GEN, OP_SAMPLE_STALE, OP_NR
 };
 
 struct fuzz_op {
@@ -158,6 +193,9 @@ struct gstats {
 	ull opns[OP_NR];
 	ull enomem, sigbus_ok, kills, forks, scm_sent, scm_recv;
 	ull verified, pool_verified, sample_records, orphans, kills_seen;
+	/* attacks: upgrade paths tried, PROT_EXEC refusals, import races ... */
+	ull upgrades, noexec, race_imports, race_attempts;
+	ull efault_calls, efaults, efault_flips, dmabuf_gens, stale_checks;
 	int violations;
 	int first_taken;
 	char first[1024];
@@ -228,13 +266,15 @@ struct dma {
 	int heap_id;
 	ull off;		/* in the heap */
 	/*
-	 * Bytes [frozen_from, len) are pages the heap gave back (a reset
-	 * beyond the trim, the heap's end): the dma-buf keeps them, nobody
-	 * can write them any more, their contents are fixed (in snap).
+	 * Bytes [frozen_from, len) are pages the heap gave back (a reset,
+	 * the heap's end): the dma-buf keeps them, only its holder (this
+	 * thread, through map) writes them, their contents are in snap.
 	 * Bytes below still are the heap's pages.
 	 */
 	size_t frozen_from;
 	unsigned char *snap;
+	bool rw;		/* map is writable */
+	ull gen;		/* the heap's generation at EXPORT_DMABUF */
 };
 
 struct chaos {
@@ -299,6 +339,7 @@ struct thr {
 	unsigned int dead_handles[8];
 	int ndead;
 	int memfd;
+	int rdctx;		/* /dev/wsheap opened O_RDONLY, or -1 */
 	char detail[160];
 	ull ops;
 	int op;
@@ -425,15 +466,33 @@ int dma_live_ranges(struct thr *t, struct ph *p, ull off[NDMA], ull len[NDMA]);
 void op_dmabuf(struct thr *t);
 void op_dmabuf_check(struct thr *t);
 void op_dmabuf_close(struct thr *t);
+void op_dmabuf_write(struct thr *t);
+void op_dmabuf_gen(struct thr *t);
 
 /* ops_sample.c */
 void op_sample(struct thr *t);
+void op_sample_stale(struct thr *t);
 
 /* ops_proc.c */
+/* A task a worker made under --faults (child, helper thread): no failing. */
+void child_no_faults(void);
+int private_table(struct thr *t);
+void run_private(struct thr *t, void (*fn)(struct thr *t));
 void op_fork(struct thr *t);
 void op_fork_kill(struct thr *t);
 
+/* ops_rights.c */
+void op_ro_upgrade(struct thr *t);
+void op_noexec(struct thr *t);
+void op_rdctx(struct thr *t);
+
+/* ops_race.c */
+void op_import_race(struct thr *t);
+void op_efault_race(struct thr *t);
+
 /* ops_pool.c */
+struct pool *pool_get(struct thr *t);
+void pool_put(struct pool *s);
 void send_heap(struct thr *t, int to);
 void op_pool_write(struct thr *t);
 void op_pool_verify(struct thr *t);

@@ -49,6 +49,15 @@ const struct fuzz_op ops[OP_NR] = {
 	[OP_POOL_INFO] = { "shared-info", 50 },
 	[OP_POOL_MISC] = { "shared-misc", 4 },
 	[OP_POOL_DESTROY] = { "shared-destroy", 3 },
+	/* the attacks of issue 10: about a fifth of the time on the debug kernel */
+	[OP_RO_UPGRADE] = { "ro-upgrade", 3 },
+	[OP_NOEXEC] = { "no-exec", 3 },
+	[OP_RDCTX] = { "rdonly-context", 2 },
+	[OP_IMPORT_RACE] = { "import-race", 1 },
+	[OP_EFAULT_RACE] = { "efault-race", 1 },
+	[OP_DMABUF_WRITE] = { "dmabuf-write", 4 },
+	[OP_DMABUF_GEN] = { "dmabuf-reset", 1 },
+	[OP_SAMPLE_STALE] = { "sample-stale", 1 },
 };
 
 /* ----------------------------------------------------------- workers --- */
@@ -94,9 +103,19 @@ static void run_op(struct thr *t, int op)
 	case OP_POOL_INFO: op_pool_info(t); break;
 	case OP_POOL_MISC: op_pool_misc(t); break;
 	case OP_POOL_DESTROY: op_pool_destroy(t); break;
+	case OP_RO_UPGRADE: op_ro_upgrade(t); break;
+	case OP_NOEXEC: op_noexec(t); break;
+	case OP_RDCTX: op_rdctx(t); break;
+	case OP_IMPORT_RACE: op_import_race(t); break;
+	case OP_EFAULT_RACE: op_efault_race(t); break;
+	case OP_DMABUF_WRITE: op_dmabuf_write(t); break;
+	case OP_DMABUF_GEN: op_dmabuf_gen(t); break;
+	case OP_SAMPLE_STALE: op_sample_stale(t); break;
 	}
 }
 
+/* ops[].weight, or what --weight said */
+static unsigned int weight[OP_NR];
 static unsigned int total_weight;
 static double deadline;
 
@@ -115,8 +134,8 @@ static void *worker(void *arg)
 		unsigned int w = (unsigned int)wsh_below(&t->r, total_weight);
 		int op = 0;
 
-		while (w >= ops[op].weight) {
-			w -= ops[op].weight;
+		while (w >= weight[op]) {
+			w -= weight[op];
 			op++;
 		}
 		double t1 = wsh_now();
@@ -172,6 +191,7 @@ static int proc_main(int idx)
 		t->tid = i;
 		t->ctx2 = -1;
 		t->memfd = -1;
+		t->rdctx = -1;
 		t->r.s = wsh_mix64(opt.seed * 1000003ULL + (ull)idx * 1009 + (ull)i);
 		for (k = 0; k < NPRIV; k++)
 			t->heaps[k].used = false;
@@ -195,10 +215,26 @@ static int proc_main(int idx)
 
 /* ------------------------------------------------------------- main --- */
 
+/* --weight NAME=N: run operation NAME N times as often (per mille). */
+static int set_weight(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	int i;
+
+	for (i = 0; eq && i < OP_NR; i++)
+		if (strlen(ops[i].name) == (size_t)(eq - arg) &&
+		    !strncmp(ops[i].name, arg, (size_t)(eq - arg))) {
+			weight[i] = (unsigned int)strtoul(eq + 1, NULL, 0);
+			return 0;
+		}
+	return -1;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--seconds N] [--procs N] [--threads N] [--faults] [--verbose]\n"
+		"          [--weight OPERATION=N]...\n"
 		"       %s [--seconds N] --repro status-lag|dmabuf-range|reset-efault\n",
 		argv0, argv0);
 	exit(2);
@@ -220,6 +256,8 @@ int main(int argc, char **argv)
 	opt.seconds = long_budget ? 3600 : 25;
 	opt.procs = long_budget ? 3 : 2;
 	opt.threads = long_budget ? 3 : 2;
+	for (i = 0; i < OP_NR; i++)
+		weight[i] = ops[i].weight;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -239,6 +277,10 @@ int main(int argc, char **argv)
 			opt.procs = atoi(argv[++i]);
 		else if (!strcmp(a, "--threads"))
 			opt.threads = atoi(argv[++i]);
+		else if (!strcmp(a, "--weight")) {
+			if (set_weight(argv[++i]))
+				usage(argv[0]);
+		}
 		else if (!strcmp(a, "--repro")) {
 			const char *what = argv[++i];
 
@@ -277,7 +319,9 @@ int main(int argc, char **argv)
 		return 1;
 	wsh_rwlock_init_shared(&G->resetlock);
 	for (i = 0; i < OP_NR; i++)
-		total_weight += ops[i].weight;
+		total_weight += weight[i];
+	if (!total_weight)
+		usage(argv[0]);
 	for (i = 0; i < opt.procs; i++)
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i])) {
 			perror("socketpair");
@@ -343,6 +387,10 @@ int main(int argc, char **argv)
 	       G->sigbus_ok, G->enomem, G->forks, G->kills_seen, G->kills);
 	printf("# SCM_RIGHTS sent %llu received %llu, heaps left without users %llu\n",
 	       G->scm_sent, G->scm_recv, G->orphans);
+	printf("# attacks: upgrade paths %llu, PROT_EXEC refused %llu, import races %llu imports / %llu attempts, copy-out races %llu calls / %llu EFAULT (%llu flips), dma-buf generations %llu, stale driver offsets %llu\n",
+	       G->upgrades, G->noexec, G->race_imports, G->race_attempts,
+	       G->efault_calls, G->efaults, G->efault_flips, G->dmabuf_gens,
+	       G->stale_checks);
 
 	status = wsh_commitment_is_zero(why, sizeof(why));
 	if (status < 0)

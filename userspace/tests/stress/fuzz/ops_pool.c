@@ -42,7 +42,7 @@ static void pool_install(struct thr *t, unsigned int h, ull mmap_offset, bool ro
 }
 
 /* A read-locked shared heap, or NULL. */
-static struct pool *pool_get(struct thr *t)
+struct pool *pool_get(struct thr *t)
 {
 	int i, start = (int)wsh_below(&t->r, NPOOL);
 
@@ -58,7 +58,7 @@ static struct pool *pool_get(struct thr *t)
 	return NULL;
 }
 
-static void pool_put(struct pool *s)
+void pool_put(struct pool *s)
 {
 	pthread_rwlock_unlock(&s->lk);
 }

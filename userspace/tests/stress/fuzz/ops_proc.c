@@ -5,10 +5,12 @@
  */
 #include "fuzz.h"
 
+#include <linux/close_range.h>
+
 /* ------------------------------------------------------------- fork --- */
 
 /* A child of a worker under --faults: stop failing (the open may fail). */
-static void child_no_faults(void)
+void child_no_faults(void)
 {
 	int i;
 
@@ -139,4 +141,55 @@ void op_fork_kill(struct thr *t)
 		ADD(kills_seen, 1);
 	else if (!WIFEXITED(status))
 		VIOL(t, "busy child died of %#x, not SIGKILL", status);
+}
+
+/* ------------------------------------------------ private tables --- */
+
+/*
+ * Give the calling thread a descriptor table of its own, with 0, 1 and 2
+ * only: what it opens then is invisible to the other threads and never
+ * inherited by their children.  The new table starts as a copy (of the
+ * first 64 descriptors at least) closed at once; like a fork, it holds
+ * other threads' descriptors meanwhile, so it takes the fork lock: a
+ * DESTROY that must free waits for it.  Returns 0 or -errno.
+ */
+int private_table(struct thr *t)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&t->P->forklock);
+	rc = close_range(3, ~0U, CLOSE_RANGE_UNSHARE) ? -errno : 0;
+	pthread_rwlock_unlock(&t->P->forklock);
+	return rc;
+}
+
+struct private_run {
+	struct thr *t;
+	void (*fn)(struct thr *t);
+};
+
+static void *private_main(void *arg)
+{
+	struct private_run *r = arg;
+
+	/* its stack is not faulted in: no allocation may fail here */
+	if (opt.faults)
+		child_no_faults();
+	if (!private_table(r->t))
+		r->fn(r->t);
+	return NULL;
+}
+
+/*
+ * Run @fn in a thread with a table of its own while this one waits (@fn
+ * may use @t, its buffers and its generator).  Mappings stay shared: what
+ * must not reach a child is mapped MADV_DONTFORK.
+ */
+void run_private(struct thr *t, void (*fn)(struct thr *t))
+{
+	struct private_run r = { t, fn };
+	pthread_t pt;
+
+	if (!pthread_create(&pt, NULL, private_main, &r))
+		pthread_join(pt, NULL);
 }

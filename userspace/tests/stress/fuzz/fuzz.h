@@ -61,7 +61,7 @@
  *                    [--threads N] [--faults] [--verbose]
  *                    [--weight OPERATION=N]...
  *   wsheap_fuzz_test [--seconds N] --repro status-lag|dmabuf-range|
- *                    reset-efault
+ *                    reset-efault|vmsplice-reset
  *
  * --weight sets how often an operation runs (per mille of the total, by
  * the names the summary prints; 0: never), for runs aimed at one class.
@@ -78,6 +78,10 @@
  *   reset-efault  RESET with its struct in a page it gives back returned
  *                 EFAULT after resetting; ABI 2's RESET writes nothing
  *                 back and resets, RESET_V0 resets and returns 0.
+ * and one run only alone (make fuzz does), as the kernel still fails it:
+ *   vmsplice-reset  a pipe that vmsplice() filled from a heap page keeps a
+ *                 reference to it; a reset that keeps the page reuses it,
+ *                 and the pipe shows the next generation's data.
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
  * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6
@@ -508,6 +512,7 @@ void op_scm_recv(struct thr *t);
 int status_lag_mode(int n, ull seconds);
 int dmabuf_range_mode(int n);
 int reset_efault_mode(int n);
+int vmsplice_reset_mode(int n);
 /* The regression cases, TAP numbers n, n + 1, n + 2. */
 int regressions(int n, ull seconds);
 

@@ -235,7 +235,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--seconds N] [--procs N] [--threads N] [--faults] [--verbose]\n"
 		"          [--weight OPERATION=N]...\n"
-		"       %s [--seconds N] --repro status-lag|dmabuf-range|reset-efault\n",
+		"       %s [--seconds N] --repro status-lag|dmabuf-range|reset-efault|vmsplice-reset\n",
 		argv0, argv0);
 	exit(2);
 }
@@ -291,6 +291,8 @@ int main(int argc, char **argv)
 				return dmabuf_range_mode(1);
 			if (!strcmp(what, "reset-efault"))
 				return reset_efault_mode(1);
+			if (!strcmp(what, "vmsplice-reset"))
+				return vmsplice_reset_mode(1);
 			usage(argv[0]);
 		}
 		else

@@ -189,6 +189,91 @@ int reset_efault_mode(int n)
 	return bad;
 }
 
+/*
+ * A pipe that vmsplice() filled from a heap page references that page (a
+ * GUP reference, not a pin).  A reset that keeps the page reuses it for
+ * the next generation, so whoever holds the pipe - even after giving up
+ * every handle, descriptor and mapping of the heap - reads what the next
+ * generation writes there.  docs/abi.md: what a reset cannot revoke keeps
+ * the old page, with the old generation's data, and never sees the heap's
+ * later data.  Each variant: the owner writes 'A', a party vmsplices 16
+ * bytes (the owner itself; a read-only importer, which then gives up its
+ * handle, export and mapping), RESET (the trim keeps the page), ALLOC,
+ * the owner writes 'B', the pipe is read: it must give 'A'.
+ */
+static int vmsplice_one(int n, unsigned int flags, bool importer, bool *bad)
+{
+	struct wsheap_import im;
+	struct wsheap_create c;
+	unsigned char *m, *ro = MAP_FAILED, got[16];
+	struct iovec iov;
+	int fd, ctx2 = -1, x = -1, p[2];
+	ssize_t k;
+
+	fd = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || wsh_create(fd, 1 << 20, ps, flags, &c) ||
+	    wsh_alloc(fd, c.handle, ps, 0, NULL, NULL) || pipe2(p, O_CLOEXEC)) {
+		printf("not ok %d vmsplice reset: setup: %s\n", n, strerror(errno));
+		return 1;
+	}
+	m = wsh_map(fd, c.mmap_offset, 0, ps, PROT_READ | PROT_WRITE);
+	if (m == MAP_FAILED) {
+		printf("not ok %d vmsplice reset: mmap: %s\n", n, strerror(errno));
+		return 1;
+	}
+	memset(m, 'A', ps);
+	iov.iov_base = m;
+	if (importer) {
+		ctx2 = open(WSHEAP_DEVICE, O_RDWR | O_CLOEXEC);
+		x = wsh_export(fd, c.handle, WSHEAP_EXPORT_RDONLY);
+		if (ctx2 < 0 || x < 0 || wsh_import(ctx2, x, &im) ||
+		    (ro = wsh_map(ctx2, im.mmap_offset, 0, ps, PROT_READ)) == MAP_FAILED) {
+			printf("not ok %d vmsplice reset: import: %s\n", n, strerror(errno));
+			return 1;
+		}
+		iov.iov_base = ro;
+	}
+	iov.iov_len = sizeof(got);
+	k = vmsplice(p[1], &iov, 1, 0);
+	if (importer) {
+		/* the importer gives up everything but the pipe */
+		munmap(ro, ps);
+		wsh_destroy(ctx2, im.handle);
+		close(ctx2);
+		close(x);
+	}
+	if (wsh_reset(fd, c.handle, NULL) || wsh_alloc(fd, c.handle, ps, 0, NULL, NULL)) {
+		printf("not ok %d vmsplice reset: RESET, ALLOC: %s\n", n, strerror(errno));
+		return 1;
+	}
+	memset(m, 'B', ps);	/* the next generation's data */
+	memset(got, 0, sizeof(got));
+	if (k > 0)
+		k = read(p[0], got, sizeof(got));
+	printf("# flags %u, vmsplice by %s, RESET, the next generation writes 'B': the pipe gives %zd bytes, '%c'\n",
+	       flags, importer ? "a read-only importer that then let go" : "the owner",
+	       k, got[0] ? got[0] : '?');
+	*bad |= k > 0 && got[0] != 'A';
+	munmap(m, ps);
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	return 0;
+}
+
+int vmsplice_reset_mode(int n)
+{
+	bool bad = false;
+
+	if (vmsplice_one(n, 0, false, &bad) ||
+	    vmsplice_one(n, WSHEAP_CREATE_ZERO_ON_RESET, false, &bad) ||
+	    vmsplice_one(n, 0, true, &bad))
+		return 1;
+	printf("%s %d a pipe filled by vmsplice before a RESET never shows the next generation\n",
+	       bad ? "not ok" : "ok", n);
+	return bad;
+}
+
 /* The regression cases, TAP numbers n, n + 1, n + 2. */
 int regressions(int n, ull seconds)
 {

@@ -8,8 +8,9 @@
 . /reliability.sh
 [ -r /fuzz.env ] && . /fuzz.env
 export WSHEAP_BUDGET=${WSHEAP_BUDGET:-long}
-# the fuzzer alone runs for a quarter of an hour or more on the debug kernel
-export TEST_TIMEOUT=${TEST_TIMEOUT:-5400}
+# the fuzzer alone runs for an hour or so on the debug kernel (its own
+# deadline is 5400 s)
+export TEST_TIMEOUT=${TEST_TIMEOUT:-6600}
 uname -a
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 

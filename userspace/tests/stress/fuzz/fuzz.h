@@ -85,7 +85,8 @@
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
  * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6
- * operations, an hour at most).  Prints the seed and per-operation counts,
+ * operations, an hour and a half at most: a few hundred operations a
+ * second on the debug kernel in TCG).  Prints the seed and per-operation counts,
  * and TAP: one case per process (no violated invariant), one for
  * everything being released once every process exited (no context, heap or
  * commitment left in /sys/kernel/debug/wsheap/stats).

@@ -279,6 +279,19 @@ static bool wsheap_reserved_zero(const __u64 *reserved, size_t n)
 	return !memchr_inv(reserved, 0, n * sizeof(*reserved));
 }
 
+/*
+ * The heap a command that takes no flags acts on: -EINVAL for flags or
+ * reserved words, else as wsheap_context_heap_for().
+ */
+static struct wsheap_heap *wsheap_cmd_heap(struct wsheap_context *ctx,
+					   u32 handle, u32 flags,
+					   const __u64 *reserved, size_t n)
+{
+	if (flags || !wsheap_reserved_zero(reserved, n))
+		return ERR_PTR(-EINVAL);
+	return wsheap_context_heap_for(ctx, handle, true, false);
+}
+
 /**
  * wsheap_cmd_create() - WSHEAP_IOC_CREATE
  * @ctx: the context
@@ -320,10 +333,8 @@ int wsheap_cmd_alloc(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 	struct wsheap_heap *heap;
 	int ret;
 
-	if (args->flags ||
-	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
-		return -EINVAL;
-	heap = wsheap_context_heap_for(ctx, args->handle, true, false);
+	heap = wsheap_cmd_heap(ctx, args->handle, args->flags, args->reserved,
+			       ARRAY_SIZE(args->reserved));
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	ret = wsheap_heap_alloc(heap, args->size, args->align, &args->offset,
@@ -349,10 +360,8 @@ int wsheap_cmd_reset(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 	struct wsheap_heap *heap;
 	int ret;
 
-	if (args->flags ||
-	    !wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
-		return -EINVAL;
-	heap = wsheap_context_heap_for(ctx, args->handle, true, false);
+	heap = wsheap_cmd_heap(ctx, args->handle, args->flags, args->reserved,
+			       ARRAY_SIZE(args->reserved));
 	if (IS_ERR(heap))
 		return PTR_ERR(heap);
 	ret = wsheap_heap_reset(heap, &args->generation);
@@ -417,7 +426,7 @@ int wsheap_cmd_info(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
 	struct wsheap_heap *heap;
 	bool rdonly;
 
-	if (!wsheap_reserved_zero(args->reserved, ARRAY_SIZE(args->reserved)))
+	if (args->reserved)
 		return -EINVAL;
 	heap = wsheap_context_get_heap(ctx, args->handle, &rdonly);
 	if (!heap)
@@ -561,3 +570,29 @@ int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_export_dmabuf);
+
+/**
+ * wsheap_cmd_set_address() - WSHEAP_IOC_SET_ADDRESS
+ * @ctx: the context
+ * @cmd: the copied-in arguments
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL (flags, reserved, an unaligned address), -ENOENT, or
+ * -EPERM for a read-only handle.
+ */
+int wsheap_cmd_set_address(struct wsheap_context *ctx, struct wsheap_cmd *cmd)
+{
+	struct wsheap_set_address *args = &cmd->args.set_address;
+	struct wsheap_heap *heap;
+
+	if (!PAGE_ALIGNED(args->address))
+		return -EINVAL;
+	heap = wsheap_cmd_heap(ctx, args->handle, args->flags, args->reserved,
+			       ARRAY_SIZE(args->reserved));
+	if (IS_ERR(heap))
+		return PTR_ERR(heap);
+	wsheap_heap_set_address(heap, args->address);
+	wsheap_heap_put(heap);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_cmd_set_address);

@@ -34,18 +34,18 @@ static void heaps_show_one(struct wsheap_heap *heap, void *m)
 	struct wsheap_info info;
 
 	wsheap_heap_info(heap, &info);
-	seq_printf(m, "%llu %d %llu %llu %llu %llu %llu %llu %llu %llu %d %u %#x %s %llu\n",
+	seq_printf(m, "%llu %d %llu %llu %llu %llu %llu %llu %llu %llu %d %u %#x %s %llu %llu\n",
 		   heap->id, heap->pid, heap->owner_id, info.max_size,
 		   info.trim_size, info.requested, info.committed,
 		   info.resident, info.cursor, info.generation,
 		   atomic_read(&heap->users), READ_ONCE(heap->pins),
 		   info.flags, READ_ONCE(heap->dead) ? "dead" : "live",
-		   info.held);
+		   info.held, info.reclaimed);
 }
 
 static int heaps_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "heap pid context max_size trim_size requested committed resident cursor generation users pins flags state held\n");
+	seq_puts(m, "heap pid context max_size trim_size requested committed resident cursor generation users pins flags state held reclaimed\n");
 	wsheap_registry_visit_heaps(heaps_show_one, m);
 	return 0;
 }

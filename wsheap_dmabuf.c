@@ -124,36 +124,40 @@ static void wsheap_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 }
 
-static int wsheap_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
-					  enum dma_data_direction dir)
+/* Hand the pages to the CPU (@for_cpu) or back to the devices. */
+static int wsheap_dmabuf_sync(struct dma_buf *dmabuf,
+			      enum dma_data_direction dir, bool for_cpu)
 {
 	struct wsheap_dmabuf *buf = dmabuf->priv;
 	struct wsheap_dmabuf_attachment *a;
 
 	mutex_lock(&buf->lock);
-	if (buf->vmap_count)
+	if (buf->vmap_count && for_cpu)
 		invalidate_kernel_vmap_range(buf->vaddr, dmabuf->size);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
+	else if (buf->vmap_count)
+		flush_kernel_vmap_range(buf->vaddr, dmabuf->size);
+	list_for_each_entry(a, &buf->attachments, node) {
+		if (!a->mapped)
+			continue;
+		if (for_cpu)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
+	}
 	mutex_unlock(&buf->lock);
 	return 0;
+}
+
+static int wsheap_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+					  enum dma_data_direction dir)
+{
+	return wsheap_dmabuf_sync(dmabuf, dir, true);
 }
 
 static int wsheap_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 					enum dma_data_direction dir)
 {
-	struct wsheap_dmabuf *buf = dmabuf->priv;
-	struct wsheap_dmabuf_attachment *a;
-
-	mutex_lock(&buf->lock);
-	if (buf->vmap_count)
-		flush_kernel_vmap_range(buf->vaddr, dmabuf->size);
-	list_for_each_entry(a, &buf->attachments, node)
-		if (a->mapped)
-			dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
-	mutex_unlock(&buf->lock);
-	return 0;
+	return wsheap_dmabuf_sync(dmabuf, dir, false);
 }
 
 /*

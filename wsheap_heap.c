@@ -27,19 +27,6 @@
 #define CREATE_TRACE_POINTS
 #include "wsheap_trace.h"
 
-/**
- * wsheap_trim_pages() - pages a reset keeps for a trim size
- * @trim_size: bytes, any value
- *
- * Context: any.
- * Return: @trim_size rounded up to pages, without overflowing.
- */
-u64 wsheap_trim_pages(u64 trim_size)
-{
-	return (trim_size >> PAGE_SHIFT) + !!(trim_size & ~PAGE_MASK);
-}
-EXPORT_SYMBOL_IF_KUNIT(wsheap_trim_pages);
-
 /* Publish the heap's state on its status page (ABI 1 fields). */
 static void wsheap_status_write(struct wsheap_heap *heap, bool resetting)
 {
@@ -123,6 +110,13 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 	heap->owner_id = owner->id;
 	heap->id = mapping->host->i_ino;
 	heap->pid = task_tgid_nr(current);
+	if (wsheap_reclaim_track(heap)) {
+		wsheap_account_put(heap->account);
+		folio_put(heap->status);
+		mem_cgroup_put(heap->memcg);
+		kfree(heap);
+		return ERR_PTR(-ENOMEM);
+	}
 	wsheap_registry_add_heap(heap);
 	trace_wsheap_create(heap->id, max_size, trim_size, flags);
 	return heap;
@@ -185,13 +179,13 @@ static int wsheap_heap_alloc_locked(struct wsheap_heap *heap, u64 size,
 		ret = wsheap_limits_charge(heap->account, pages - old);
 		if (ret)
 			return ret;
-		if (heap->flags & WSHEAP_CREATE_POPULATE) {
+		if (heap->flags & WSHEAP_CREATE_CONTIG)
+			ret = wsheap_store_populate_contig(heap, old, pages);
+		else if (heap->flags & WSHEAP_CREATE_POPULATE)
 			ret = wsheap_store_populate(heap, old, pages);
-			if (ret) {
-				wsheap_limits_uncharge(heap->account,
-						       pages - old);
-				return ret;
-			}
+		if (ret) {
+			wsheap_limits_uncharge(heap->account, pages - old);
+			return ret;
 		}
 		/* Faults read this without the lock: publish it last. */
 		smp_store_release(&heap->committed_pages, pages);
@@ -385,7 +379,8 @@ static bool wsheap_heap_detach_ranges(struct wsheap_heap *heap, pgoff_t keep)
  */
 static u64 wsheap_heap_refill(struct wsheap_heap *heap, u64 keep)
 {
-	u64 filled = wsheap_store_fill(heap, keep);
+	u64 filled = wsheap_store_fill(heap, keep,
+				       !(heap->flags & WSHEAP_CREATE_CONTIG));
 
 	if (filled < keep) {
 		wsheap_store_give_back(heap, filled, keep);
@@ -439,7 +434,8 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 	wsheap_store_give_back(heap, keep, old);
 	if (wsheap_store_release_pinned(heap, keep))
 		kept_went = true;
-	if (kept_went && (heap->flags & WSHEAP_CREATE_POPULATE))
+	if (kept_went && (heap->flags & (WSHEAP_CREATE_POPULATE |
+					 WSHEAP_CREATE_CONTIG)))
 		keep = wsheap_heap_refill(heap, keep);
 	if (heap->flags & WSHEAP_CREATE_ZERO_ON_RESET)
 		wsheap_store_zero(heap, keep);
@@ -448,6 +444,7 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation)
 			   (old - keep) << PAGE_SHIFT);
 	wsheap_status_write(heap, false);
 	wsheap_status_end(heap);
+	wsheap_reclaim_offer(heap);
 	if (generation)
 		*generation = heap->generation;
 out:
@@ -510,6 +507,8 @@ void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info)
 	info->cursor = heap->cursor;
 	info->generation = heap->generation;
 	info->held = (u64)atomic_long_read(&heap->held) << PAGE_SHIFT;
+	info->reclaimed = heap->reclaimed << PAGE_SHIFT;
+	info->address = heap->address;
 	mutex_unlock(&heap->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_info);
@@ -533,6 +532,20 @@ u64 wsheap_heap_generation(struct wsheap_heap *heap)
 EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_generation);
 
 /**
+ * wsheap_heap_set_address() - record where the heap is mapped
+ * @heap: the heap
+ * @address: a page-aligned user address, or 0
+ *
+ * Context: process context; takes @heap->lock.
+ */
+void wsheap_heap_set_address(struct wsheap_heap *heap, u64 address)
+{
+	mutex_lock(&heap->lock);
+	heap->address = address;
+	mutex_unlock(&heap->lock);
+}
+
+/**
  * wsheap_heap_free() - free a heap whose last reference is gone
  * @heap: the heap; no mapping, dma-buf or pin of it can exist any more
  *
@@ -543,6 +556,8 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_generation);
 void wsheap_heap_free(struct wsheap_heap *heap)
 {
 	wsheap_heap_kill(heap);
+	wsheap_store_forget(heap);
+	wsheap_reclaim_untrack(heap);
 	wsheap_registry_del_heap(heap);
 	folio_put(heap->status);
 	mem_cgroup_put(heap->memcg);

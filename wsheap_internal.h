@@ -12,6 +12,7 @@
  *                      read-only mapping files, the pseudo filesystem
  *   wsheap_heap.c      the heap object: bump allocator, quota, trim, reset,
  *                      destroy, pins, the status page's contents
+ *   wsheap_reclaim.c   the shrinker that takes back kept pages nothing uses
  *   wsheap_store.c     the page store: the heap inode's page cache, faults,
  *                      giving pages back, pages a GUP pin still holds
  *   wsheap_limits.c    module-parameter limits and the charges against them
@@ -54,6 +55,10 @@
  *	locks.
  *   wsheap_orphans_lock (spinlock, wsheap_store.c): the list of pages a GUP
  *	pin kept after the store gave them up; taken alone.
+ *   the reclaim list_lru's per-memcg spinlocks (wsheap_reclaim.c): taken
+ *	inside heap->lock by a reset that offers its heap; the shrinker's
+ *	scan holds one and only trylocks the invalidate lock and heap->lock
+ *	(reclaim may run inside a fault that holds the invalidate lock).
  */
 #ifndef _WSHEAP_INTERNAL_H
 #define _WSHEAP_INTERNAL_H
@@ -165,6 +170,9 @@ struct wsheap_range {
  *	held exclusive, so it is stable under the shared lock
  * @exports: ranges held by dma-bufs of this generation (struct wsheap_range)
  * @held: pages given up by the store that a dma-buf or GUP pin still holds
+ * @reclaimed: kept pages the shrinker gave back, since creation
+ * @reclaim: the heap's item on the shrinker's list
+ * @address: where the creator says byte 0 is mapped (SET_ADDRESS)
  * @id: a number for observers: the inode number of @file
  * @pid: the process that created it
  * @node: in the registry
@@ -190,10 +198,19 @@ struct wsheap_heap {
 	u64 generation;
 	struct list_head exports;
 	atomic_long_t held;
+	u64 reclaimed;
+	struct wsheap_reclaim_item *reclaim;
+	u64 address;
 	u64 id;
 	pid_t pid;
 	struct list_head node;
 };
+
+/* Bytes rounded up to pages, without overflowing: what a trim size keeps. */
+static inline u64 wsheap_trim_pages(u64 trim_size)
+{
+	return (trim_size >> PAGE_SHIFT) + !!(trim_size & ~PAGE_MASK);
+}
 
 /* A reference to a heap is a reference to its anchor file. */
 static inline void wsheap_heap_get(struct wsheap_heap *heap)
@@ -245,6 +262,15 @@ void wsheap_registry_del_heap(struct wsheap_heap *heap);
 void wsheap_registry_visit_contexts(wsheap_context_fn *fn, void *arg);
 void wsheap_registry_visit_heaps(wsheap_heap_fn *fn, void *arg);
 
+/* wsheap_reclaim.c: the shrinker over kept pages */
+struct wsheap_reclaim_item;
+int wsheap_reclaim_init(void);
+void wsheap_reclaim_exit(void);
+int wsheap_reclaim_track(struct wsheap_heap *heap);
+void wsheap_reclaim_offer(struct wsheap_heap *heap);
+void wsheap_reclaim_untrack(struct wsheap_heap *heap);
+unsigned long wsheap_reclaim_heap(struct wsheap_heap *heap);
+
 /* wsheap_store.c: the page store */
 void wsheap_store_exit(void);
 void wsheap_store_setup(struct address_space *mapping);
@@ -257,9 +283,15 @@ void wsheap_store_give_back(struct wsheap_heap *heap, pgoff_t start,
 			    pgoff_t end);
 unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
 					  pgoff_t end);
-pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end);
+pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end, bool add);
+typedef bool wsheap_index_fn(struct wsheap_heap *heap, pgoff_t index);
+unsigned long wsheap_store_reclaim(struct wsheap_heap *heap, pgoff_t start,
+				   pgoff_t end, wsheap_index_fn *keep);
+int wsheap_store_populate_contig(struct wsheap_heap *heap, pgoff_t start,
+				 pgoff_t end);
 void wsheap_store_zero(struct wsheap_heap *heap, pgoff_t end);
 unsigned long wsheap_store_resident(struct wsheap_heap *heap);
+void wsheap_store_forget(struct wsheap_heap *heap);
 int wsheap_store_mmap(struct vm_area_struct *vma, bool writable);
 
 /* wsheap_heap.c: the heap object and its bump allocator */
@@ -267,7 +299,6 @@ struct wsheap_heap *wsheap_heap_create(struct wsheap_context *owner,
 				       struct address_space *mapping,
 				       u64 max_size, u64 trim_size, u32 flags);
 void wsheap_heap_free(struct wsheap_heap *heap);
-u64 wsheap_trim_pages(u64 trim_size);
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation);
 int wsheap_heap_alloc_pinned(struct wsheap_heap *heap, u64 size, u64 align,
@@ -281,6 +312,7 @@ int wsheap_heap_reset(struct wsheap_heap *heap, u64 *generation);
 void wsheap_heap_kill(struct wsheap_heap *heap);
 void wsheap_heap_info(struct wsheap_heap *heap, struct wsheap_info *info);
 u64 wsheap_heap_generation(struct wsheap_heap *heap);
+void wsheap_heap_set_address(struct wsheap_heap *heap, u64 address);
 int wsheap_heap_add_range(struct wsheap_heap *heap, const u64 *generation,
 			  struct wsheap_range *range);
 void wsheap_heap_del_range(struct wsheap_heap *heap,
@@ -314,6 +346,7 @@ struct dma_buf *wsheap_dmabuf_export(struct wsheap_heap *heap,
  * @args.export: WSHEAP_IOC_EXPORT
  * @args.import: WSHEAP_IOC_IMPORT
  * @args.export_dmabuf: WSHEAP_IOC_EXPORT_DMABUF
+ * @args.set_address: WSHEAP_IOC_SET_ADDRESS
  * @file: a file to install at @fd once the result reached user space
  * @fd: the descriptor reserved for @file
  * @heap: a heap to publish at @handle once the result reached user space
@@ -336,6 +369,7 @@ struct wsheap_cmd {
 		struct wsheap_export export;
 		struct wsheap_import import;
 		struct wsheap_export_dmabuf export_dmabuf;
+		struct wsheap_set_address set_address;
 	} args;
 	struct file *file;
 	int fd;
@@ -363,5 +397,6 @@ int wsheap_cmd_export(struct wsheap_context *ctx, struct wsheap_cmd *cmd);
 int wsheap_cmd_import(struct wsheap_context *ctx, struct wsheap_cmd *cmd);
 int wsheap_cmd_export_dmabuf(struct wsheap_context *ctx,
 			     struct wsheap_cmd *cmd);
+int wsheap_cmd_set_address(struct wsheap_context *ctx, struct wsheap_cmd *cmd);
 
 #endif /* _WSHEAP_INTERNAL_H */

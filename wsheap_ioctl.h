@@ -53,8 +53,19 @@
 #define WSHEAP_CREATE_POPULATE		(1U << 0)
 /* Zero the pages a RESET keeps, so no byte survives a reset. */
 #define WSHEAP_CREATE_ZERO_ON_RESET	(1U << 1)
+/*
+ * Back each ALLOC's new pages with one physically contiguous run (at most
+ * WSHEAP_CONTIG_MAX bytes; ENOMEM when none is free), allocated at ALLOC as
+ * with POPULATE, so devices without an IOMMU (vb2-dma-contig, simple DRM
+ * drivers) accept dma-bufs of a block.
+ */
+#define WSHEAP_CREATE_CONTIG		(1U << 2)
 #define WSHEAP_CREATE_FLAGS	(WSHEAP_CREATE_POPULATE | \
-				 WSHEAP_CREATE_ZERO_ON_RESET)
+				 WSHEAP_CREATE_ZERO_ON_RESET | \
+				 WSHEAP_CREATE_CONTIG)
+
+/* The largest contiguous run a CONTIG heap commits at once: 4 MiB. */
+#define WSHEAP_CONTIG_MAX		(4ULL << 20)
 
 /* EXPORT flags */
 /* Importers get read-only access: INFO and read-only mappings. */
@@ -195,6 +206,10 @@ struct wsheap_destroy {
  * @held: out: bytes of pages the heap gave up (at a reset or destroy) that
  *	a dma-buf or a long-term pin still holds; part of @resident, and
  *	charged to the creator until they are freed
+ * @reclaimed: out: bytes of kept pages that memory pressure took back
+ *	since the heap was created (they fault in again, zeroed, when an
+ *	allocation reaches them)
+ * @address: out: what SET_ADDRESS last recorded (0 if nothing)
  * @reserved: must be zero
  */
 struct wsheap_info {
@@ -208,7 +223,9 @@ struct wsheap_info {
 	__u64 cursor;
 	__u64 generation;
 	__u64 held;
-	__u64 reserved[3];
+	__u64 reclaimed;
+	__u64 address;
+	__u64 reserved;
 };
 
 #define WSHEAP_INFO_SIZE_VER0		96
@@ -300,6 +317,27 @@ struct wsheap_export_dmabuf {
 
 #define WSHEAP_EXPORT_DMABUF_SIZE_VER0	48
 
+/**
+ * struct wsheap_set_address - WSHEAP_IOC_SET_ADDRESS: say where a heap lives
+ * @handle: in: the heap (a writable handle)
+ * @flags: in: must be zero
+ * @address: in: a page-aligned address: where the heap's byte 0 is mapped
+ *	in the caller's address space, for other parties to map it at the
+ *	same place (INFO reports it); 0 clears it
+ * @reserved: must be zero
+ *
+ * The kernel only keeps the number: it does not check that anything is
+ * mapped there, and mapping at it is the other party's choice.
+ */
+struct wsheap_set_address {
+	__u32 handle;
+	__u32 flags;
+	__u64 address;
+	__u64 reserved[2];
+};
+
+#define WSHEAP_SET_ADDRESS_SIZE_VER0	32
+
 #define WSHEAP_IOC_MAGIC	0xB9
 
 #define WSHEAP_IOC_CREATE	_IOWR(WSHEAP_IOC_MAGIC, 0x00, struct wsheap_create)
@@ -314,5 +352,7 @@ struct wsheap_export_dmabuf {
 #define WSHEAP_IOC_IMPORT	_IOWR(WSHEAP_IOC_MAGIC, 0x07, struct wsheap_import)
 #define WSHEAP_IOC_EXPORT_DMABUF \
 	_IOWR(WSHEAP_IOC_MAGIC, 0x08, struct wsheap_export_dmabuf)
+#define WSHEAP_IOC_SET_ADDRESS \
+	_IOW(WSHEAP_IOC_MAGIC, 0x09, struct wsheap_set_address)
 
 #endif /* _UAPI_WSHEAP_IOCTL_H */

@@ -237,38 +237,35 @@ err:
 	return ERR_PTR(ret);
 }
 
-void *wsheap_vmap(struct wsheap_heap *heap, const struct wsheap_block *blk)
+/* Map @blk once wsheap_pin() or wsheap_alloc_pin() returned @pinned. */
+static void *wsheap_map_pinned(struct wsheap_heap *heap,
+			       const struct wsheap_block *blk, int pinned)
 {
 	void *vaddr;
-	int ret;
 
-	if (!blk->size)
-		return ERR_PTR(-EINVAL);
-	ret = wsheap_pin(heap, blk);
-	if (ret)
-		return ERR_PTR(ret);
+	if (pinned)
+		return ERR_PTR(pinned);
 	vaddr = wsheap_map_block(heap, blk);
 	if (IS_ERR(vaddr))
 		wsheap_heap_unpin(heap);
 	return vaddr;
+}
+
+void *wsheap_vmap(struct wsheap_heap *heap, const struct wsheap_block *blk)
+{
+	if (!blk->size)
+		return ERR_PTR(-EINVAL);
+	return wsheap_map_pinned(heap, blk, wsheap_pin(heap, blk));
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_vmap, WSHEAP_NS);
 
 void *wsheap_alloc_vmap(struct wsheap_heap *heap, u64 size, u64 align,
 			struct wsheap_block *blk)
 {
-	void *vaddr;
-	int ret;
-
 	if (!size)
 		return ERR_PTR(-EINVAL);
-	ret = wsheap_alloc_pin(heap, size, align, blk);
-	if (ret)
-		return ERR_PTR(ret);
-	vaddr = wsheap_map_block(heap, blk);
-	if (IS_ERR(vaddr))
-		wsheap_heap_unpin(heap);
-	return vaddr;
+	return wsheap_map_pinned(heap, blk,
+				 wsheap_alloc_pin(heap, size, align, blk));
 }
 EXPORT_SYMBOL_NS_GPL(wsheap_alloc_vmap, WSHEAP_NS);
 

@@ -62,6 +62,10 @@ static const struct wsheap_ioctl_desc wsheap_ioctls[] = {
 		.cmd = WSHEAP_IOC_EXPORT_DMABUF,
 		.min_size = WSHEAP_EXPORT_DMABUF_SIZE_VER0,
 		.fn = wsheap_cmd_export_dmabuf },
+	[_IOC_NR(WSHEAP_IOC_SET_ADDRESS)] = {
+		.cmd = WSHEAP_IOC_SET_ADDRESS,
+		.min_size = WSHEAP_SET_ADDRESS_SIZE_VER0,
+		.fn = wsheap_cmd_set_address },
 };
 
 /*
@@ -138,6 +142,9 @@ static int wsheap_mmap(struct file *file, struct vm_area_struct *vma)
 	bool rdonly;
 	int ret;
 
+	/* A descriptor passed to a 32-bit process: see wsheap_open(). */
+	if (in_compat_syscall())
+		return -EOPNOTSUPP;
 	if (handle > WSHEAP_MAX_HANDLE)
 		return -ENXIO;
 	heap = wsheap_context_get_heap(ctx, handle, &rdonly);
@@ -199,25 +206,35 @@ static int __init wsheap_init(void)
 	BUILD_BUG_ON(sizeof(struct wsheap_import) != WSHEAP_IMPORT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct wsheap_export_dmabuf) !=
 		     WSHEAP_EXPORT_DMABUF_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct wsheap_set_address) !=
+		     WSHEAP_SET_ADDRESS_SIZE_VER0);
 
 	wsheap_limits_init();
 	ret = wsheap_file_init();
 	if (ret)
 		return ret;
+	ret = wsheap_reclaim_init();
+	if (ret)
+		goto err_file;
 	wsheap_debugfs_init();
 	ret = misc_register(&wsheap_misc);
-	if (ret) {
-		wsheap_debugfs_exit();
-		wsheap_file_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_debugfs;
 	return 0;
+
+err_debugfs:
+	wsheap_debugfs_exit();
+	wsheap_reclaim_exit();
+err_file:
+	wsheap_file_exit();
+	return ret;
 }
 
 static void __exit wsheap_exit(void)
 {
 	misc_deregister(&wsheap_misc);
 	wsheap_debugfs_exit();
+	wsheap_reclaim_exit();
 	wsheap_store_exit();
 	wsheap_file_exit();
 }

@@ -16,7 +16,8 @@
  * the heap gives it up, or when a reset would keep it, leaves the heap: the
  * pinner keeps the old page, and the heap's next generation gets a fresh
  * one, so no pin taken in one generation reaches the next.  Such an orphan
- * stays charged to the heap's creator until the pin goes and it is freed.
+ * stays charged to the heap's creator until the pin goes and it is freed,
+ * even if the heap goes first.
  */
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -191,24 +192,100 @@ int wsheap_store_populate(struct wsheap_heap *heap, pgoff_t start,
 	return ret;
 }
 
+/* Add the n order-0 pages of a split run at [start, start + n); -errno. */
+static int wsheap_store_add_run(struct wsheap_heap *heap, struct page *run,
+				pgoff_t start, pgoff_t n)
+{
+	struct mem_cgroup *old_memcg;
+	struct folio *folio;
+	pgoff_t i;
+	int err = 0;
+
+	old_memcg = set_active_memcg(heap->memcg);
+	for (i = 0; i < n; i++) {
+		folio = page_folio(run + i);
+		if (!err) {
+			__folio_mark_uptodate(folio);
+			err = filemap_add_folio(heap->mapping, folio, start + i,
+						mapping_gfp_mask(heap->mapping));
+		}
+		if (!err)
+			folio_unlock(folio);
+		/* The cache holds what it took; the rest goes. */
+		folio_put(folio);
+	}
+	set_active_memcg(old_memcg);
+	return err;
+}
+
+/**
+ * wsheap_store_populate_contig() - add a physically contiguous range now
+ * @heap: the heap, with @heap->lock held; nothing maps the range yet
+ * @start: first page index
+ * @end: page index past the range, at most 2^WSHEAP_MAX_PAGE_ORDER pages on
+ *
+ * One higher-order allocation, split into order-0 pages so that each is a
+ * folio of its own in the page cache (a reset may give back any of them).
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOMEM (no free run that large) with the range empty.
+ */
+int wsheap_store_populate_contig(struct wsheap_heap *heap, pgoff_t start,
+				 pgoff_t end)
+{
+	unsigned int order = get_order((end - start) << PAGE_SHIFT);
+	gfp_t gfp = WSHEAP_DATA_GFP | __GFP_ZERO;
+	struct page *run;
+	pgoff_t i;
+	int err;
+
+	lockdep_assert_held(&heap->lock);
+	if (start >= end)
+		return 0;
+	if (order > WSHEAP_MAX_PAGE_ORDER)
+		return -ENOMEM;
+	/* Fail fast rather than compact hard for a large run. */
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp = (gfp & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY;
+	run = alloc_pages(gfp, order);
+	if (!run)
+		return -ENOMEM;
+	split_page(run, order);
+	for (i = end - start; i < (1UL << order); i++)
+		__free_page(run + i);
+	err = wsheap_store_add_run(heap, run, start, end - start);
+	if (err)
+		wsheap_store_truncate(heap, start, end);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(wsheap_store_populate_contig);
+
 /**
  * wsheap_store_fill() - add the pages missing below an index
  * @heap: the heap, with @heap->lock held
  * @end: page index past the range
+ * @add: add missing pages; without it, stop at the first one
  *
- * For a POPULATE heap whose reset gave kept pages to their holders.
+ * For a POPULATE heap whose reset gave kept pages to their holders (a
+ * CONTIG heap keeps only what is still contiguous: it does not add).
  *
  * Context: process context; may sleep.
  * Return: the first index that could not be filled, or @end.
  */
-pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end)
+pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end, bool add)
 {
 	struct folio *folio;
 	pgoff_t index;
 
 	lockdep_assert_held(&heap->lock);
 	for (index = 0; index < end; index++) {
-		folio = wsheap_store_get_folio(heap, index);
+		if (add) {
+			folio = wsheap_store_get_folio(heap, index);
+		} else {
+			folio = filemap_get_folio(heap->mapping, index);
+			if (!folio)
+				folio = ERR_PTR(-ENOENT);
+		}
 		if (IS_ERR(folio))
 			break;
 		folio_put(folio);
@@ -221,11 +298,17 @@ pgoff_t wsheap_store_fill(struct wsheap_heap *heap, pgoff_t end)
  * struct wsheap_orphan - a page a GUP pin kept after its heap gave it up
  * @node: in wsheap_orphans
  * @folio: the page, with a reference of ours
- * @heap: the heap it came from, referenced: charged until the page is freed
+ * @account: charged for it until it is freed, referenced
+ * @heap: the heap it came from, which counts it as held, or NULL once the
+ *	heap is gone (wsheap_store_forget(); under wsheap_orphans_lock)
+ *
+ * An orphan does not hold its heap: a heap's last release may itself give
+ * up pinned pages.
  */
 struct wsheap_orphan {
 	struct list_head node;
 	struct folio *folio;
+	struct wsheap_account *account;
 	struct wsheap_heap *heap;
 };
 
@@ -233,6 +316,20 @@ static LIST_HEAD(wsheap_orphans);
 static DEFINE_SPINLOCK(wsheap_orphans_lock);
 static void wsheap_orphans_reap(struct work_struct *work);
 static DECLARE_DELAYED_WORK(wsheap_orphans_work, wsheap_orphans_reap);
+
+/* Let go of orphans taken off the list; their pages go with the pins. */
+static void wsheap_orphans_free(struct list_head *list)
+{
+	struct wsheap_orphan *o, *tmp;
+
+	list_for_each_entry_safe(o, tmp, list, node) {
+		folio_put(o->folio);
+		wsheap_limits_uncharge(o->account, 1);
+		wsheap_account_put(o->account);
+		kfree(o);
+		cond_resched();
+	}
+}
 
 /* Free the orphans no pin holds any more (only our reference is left). */
 static void wsheap_orphans_reap(struct work_struct *work)
@@ -242,22 +339,37 @@ static void wsheap_orphans_reap(struct work_struct *work)
 	bool more;
 
 	spin_lock(&wsheap_orphans_lock);
-	list_for_each_entry_safe(o, tmp, &wsheap_orphans, node)
-		if (folio_ref_count(o->folio) == 1)
-			list_move(&o->node, &freed);
+	list_for_each_entry_safe(o, tmp, &wsheap_orphans, node) {
+		if (folio_ref_count(o->folio) != 1)
+			continue;
+		if (o->heap)
+			atomic_long_dec(&o->heap->held);
+		list_move(&o->node, &freed);
+	}
 	more = !list_empty(&wsheap_orphans);
 	spin_unlock(&wsheap_orphans_lock);
-
-	list_for_each_entry_safe(o, tmp, &freed, node) {
-		folio_put(o->folio);
-		atomic_long_dec(&o->heap->held);
-		wsheap_limits_uncharge(o->heap->account, 1);
-		wsheap_heap_put(o->heap);
-		kfree(o);
-		cond_resched();
-	}
+	wsheap_orphans_free(&freed);
 	if (more)
 		schedule_delayed_work(&wsheap_orphans_work, HZ);
+}
+
+/**
+ * wsheap_store_forget() - a heap goes: its orphans stop counting in it
+ * @heap: the heap, whose last reference is gone
+ *
+ * They stay charged to the heap's account until their pins go.
+ *
+ * Context: process context; takes wsheap_orphans_lock.
+ */
+void wsheap_store_forget(struct wsheap_heap *heap)
+{
+	struct wsheap_orphan *o;
+
+	spin_lock(&wsheap_orphans_lock);
+	list_for_each_entry(o, &wsheap_orphans, node)
+		if (o->heap == heap)
+			o->heap = NULL;
+	spin_unlock(&wsheap_orphans_lock);
 }
 
 /* Keep @folio, which a pin holds, counted until the pin goes. */
@@ -272,9 +384,10 @@ static void wsheap_store_orphan(struct wsheap_heap *heap, struct folio *folio)
 	folio_get(folio);
 	o->folio = folio;
 	o->heap = heap;
-	wsheap_heap_get(heap);
+	o->account = heap->account;
+	wsheap_account_get(o->account);
 	atomic_long_inc(&heap->held);
-	wsheap_limits_charge_force(heap->account, 1);
+	wsheap_limits_charge_force(o->account, 1);
 	spin_lock(&wsheap_orphans_lock);
 	list_add_tail(&o->node, &wsheap_orphans);
 	spin_unlock(&wsheap_orphans_lock);
@@ -358,6 +471,55 @@ unsigned long wsheap_store_release_pinned(struct wsheap_heap *heap,
 	lockdep_assert_held_write(&heap->mapping->invalidate_lock);
 	return wsheap_store_visit_pinned(heap, 0, end,
 					 wsheap_store_release_one);
+}
+
+/**
+ * wsheap_store_reclaim() - give back present pages nothing holds
+ * @heap: the heap, with the invalidate lock held exclusive and @heap->lock
+ * @start: first page index
+ * @end: page index past the range
+ * @keep: pages it says true for stay (a dma-buf holds them)
+ *
+ * Pages that a long-term pin holds stay too.  The rest are zapped and
+ * freed in runs; the next touch faults in fresh ones.
+ *
+ * Context: process context; may sleep.
+ * Return: pages freed.
+ */
+unsigned long wsheap_store_reclaim(struct wsheap_heap *heap, pgoff_t start,
+				   pgoff_t end, wsheap_index_fn *keep)
+{
+	unsigned long freed = 0, run = 0;
+	struct folio_batch fbatch;
+	pgoff_t index = start, run_start = start, i;
+	unsigned int k;
+
+	lockdep_assert_held_write(&heap->mapping->invalidate_lock);
+	if (start >= end)
+		return 0;
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(heap->mapping, &index, end - 1, &fbatch)) {
+		for (k = 0; k < folio_batch_count(&fbatch); k++) {
+			struct folio *folio = fbatch.folios[k];
+
+			i = folio->index;
+			if (!folio_maybe_dma_pinned(folio) && !keep(heap, i)) {
+				run++;
+				continue;
+			}
+			/* A page that stays ends the run before it. */
+			if (run)
+				wsheap_store_truncate(heap, run_start, i);
+			freed += run;
+			run = 0;
+			run_start = i + 1;
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	if (run)
+		wsheap_store_truncate(heap, run_start, end);
+	return freed + run;
 }
 
 /**
@@ -500,13 +662,20 @@ int wsheap_store_mmap(struct vm_area_struct *vma, bool writable)
 }
 
 /**
- * wsheap_store_exit() - stop reaping orphans
+ * wsheap_store_exit() - stop reaping orphans and let go of those left
  *
- * Every orphan holds a heap, and so the module: none is left at exit.
+ * No heap is left; a page a pin still holds is freed when the pin goes,
+ * uncounted from here on.
  *
  * Context: module exit.
  */
 void wsheap_store_exit(void)
 {
+	LIST_HEAD(left);
+
 	cancel_delayed_work_sync(&wsheap_orphans_work);
+	spin_lock(&wsheap_orphans_lock);
+	list_splice_init(&wsheap_orphans, &left);
+	spin_unlock(&wsheap_orphans_lock);
+	wsheap_orphans_free(&left);
 }

@@ -9,7 +9,7 @@ set terminal pngcairo size 1800,900 font "sans,11" noenhanced
 set output outfile
 set title "wsheap vs. peers: how many times faster wsheap is (median of runs; > 1 = wsheap faster)\nQEMU TCG guest, Debian stock 6.12 kernel" font "sans,13"
 set logscale y 10
-set yrange [0.1:*]
+set yrange [0.01:*]
 set ylabel "ratio (log scale)"
 set grid ytics
 set key off
@@ -24,7 +24,7 @@ set palette defined (0 "#1f77b4", 1 "#ff7f0e", 2 "#2ca02c", 3 "#d62728", \
 set cbrange [0:9]
 unset colorbox
 
-plot datafile using 1:4:5:xtic(sprintf("%s: %s", strcol(2), strcol(3))) \
+plot datafile using 1:4:(int($5) % 10):xtic(sprintf("%s: %s", strcol(2), strcol(3))) \
 	with boxes lc palette, \
      '' using 1:4:(($4) >= 10 ? sprintf("%.0f", $4) : sprintf("%.2g", $4)) \
 	with labels offset 0,0.7 font "sans,8"

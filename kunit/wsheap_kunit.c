@@ -424,6 +424,39 @@ static void populate_allocates_zeroed_pages(struct kunit *test)
 	}
 }
 
+/* A CONTIG heap backs each ALLOC's new pages with one contiguous run. */
+static void contig_pages_are_physically_contiguous(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0,
+					    WSHEAP_CREATE_CONTIG);
+	unsigned long pfn;
+	struct page *page;
+	u64 off;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 1, 1, NULL));
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 37 * PAGE_SIZE, PAGE_SIZE, &off));
+	KUNIT_EXPECT_EQ(test, off, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).resident, 38 * PAGE_SIZE);
+	page = hpage(heap, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	pfn = page_to_pfn(page);
+	for (i = 2; i < 38; i++) {
+		page = hpage(heap, i);
+		KUNIT_ASSERT_NOT_NULL(test, page);
+		KUNIT_EXPECT_EQ_MSG(test, page_to_pfn(page), pfn + i - 1,
+				    "page %d", i);
+		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(page), 0,
+						   PAGE_SIZE));
+	}
+	/* More than one run can hold fails cleanly, changing nothing. */
+	KUNIT_EXPECT_EQ(test, -ENOMEM,
+			halloc(heap, WSHEAP_CONTIG_MAX + PAGE_SIZE, 0, NULL));
+	KUNIT_EXPECT_EQ(test, hinfo(heap).committed, 38 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&heap->account->committed),
+			38 * PAGE_SIZE);
+}
+
 static void store_get_folio_is_stable(struct kunit *test)
 {
 	struct wsheap_heap *heap = new_heap(test, U64_MAX, 0, 0);
@@ -824,6 +857,7 @@ static struct kunit_case wsheap_heap_cases[] = {
 	KUNIT_CASE(reset_keeps_data_unless_zero_on_reset),
 	KUNIT_CASE(populate_allocates_zeroed_pages),
 	KUNIT_CASE(store_get_folio_is_stable),
+	KUNIT_CASE(contig_pages_are_physically_contiguous),
 	KUNIT_CASE(context_handles_are_distinct_and_checked),
 	KUNIT_CASE(context_publishes_handles_last),
 	KUNIT_CASE(context_import_is_rdonly_when_published),
@@ -1425,6 +1459,111 @@ static void pinned_page_leaves_the_heap_at_reset(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(charged), PAGE_SIZE);
 }
 
+/*
+ * A heap's last release may give up a page a pin holds: the orphan must
+ * not need the heap, only the account it stays charged to.
+ */
+static void pinned_page_outlives_its_heap(struct kunit *test)
+{
+	struct wsheap_context *ctx = new_ctx(test);
+	atomic64_t *charged = &ctx->account->committed;
+	struct page *pinned = NULL;
+	struct wsheap_heap *heap;
+	unsigned long addr;
+	int i;
+
+	heap = wsheap_file_create_heap(ctx, U64_MAX, 0, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, PAGE_SIZE, 0, NULL));
+	addr = kunit_vm_mmap(test, heap->file, 0, PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr) || !addr);
+	KUNIT_ASSERT_EQ(test, 0, poke(addr, 0x66));
+	KUNIT_ASSERT_EQ(test, 1, pin_user_pages_fast(addr, 1, FOLL_WRITE |
+						     FOLL_LONGTERM, &pinned));
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(addr, PAGE_SIZE));
+	/* The last reference: the release gives up the pinned page. */
+	wsheap_heap_put(heap);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, atomic64_read(charged), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pinned))[0], 0x66);
+	unpin_user_page(pinned);
+	for (i = 0; i < 50 && atomic64_read(charged); i++)
+		msleep(100);
+	KUNIT_EXPECT_EQ(test, atomic64_read(charged), 0);
+}
+
+static unsigned long hreclaim(struct wsheap_heap *heap)
+{
+	unsigned long freed;
+
+	filemap_invalidate_lock(heap->mapping);
+	mutex_lock(&heap->lock);
+	freed = wsheap_reclaim_heap(heap);
+	mutex_unlock(&heap->lock);
+	filemap_invalidate_unlock(heap->mapping);
+	return freed;
+}
+
+/*
+ * Reclaim takes back kept pages beyond the cursor, never one that an
+ * allocation, a dma-buf of this generation or a pin holds; the next touch
+ * gets a fresh zeroed page.
+ */
+static void reclaim_takes_only_unused_kept_pages(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, U64_MAX, 0);
+	struct page *pinned = NULL;
+	struct wsheap_block blk;
+	struct dma_buf *dmabuf;
+	unsigned long addr;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 6 * PAGE_SIZE, 0, NULL));
+	addr = map_heap(test, heap, 6, MAP_SHARED);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	for (i = 0; i < 6; i++)
+		KUNIT_ASSERT_EQ(test, 0, poke(addr + i * PAGE_SIZE, 0x40 + i));
+	hreset(test, heap);
+	/* The new generation uses page 0; a dma-buf holds page 2. */
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 100, 0, NULL));
+	blk = kalloc(test, heap, 2 * PAGE_SIZE, PAGE_SIZE);
+	blk.offset += PAGE_SIZE;
+	blk.size = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, blk.offset, 2 * PAGE_SIZE);
+	dmabuf = wsheap_export_dmabuf(heap, &blk);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dmabuf));
+	/* ... and a long-term pin page 4. */
+	KUNIT_ASSERT_EQ(test, 1, pin_user_pages_fast(addr + 4 * PAGE_SIZE, 1,
+						     FOLL_WRITE | FOLL_LONGTERM,
+						     &pinned));
+	/* The cursor is at 3 pages: 3 and 5 go, 4 stays. */
+	KUNIT_EXPECT_EQ(test, hreclaim(heap), 2);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).reclaimed, 2 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).resident, 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).committed, 6 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, peek(addr), 0x40);
+	KUNIT_EXPECT_EQ(test, peek(addr + 2 * PAGE_SIZE), 0x42);
+	KUNIT_EXPECT_EQ(test, peek(addr + 4 * PAGE_SIZE), 0x44);
+	/* What went comes back zeroed. */
+	KUNIT_EXPECT_EQ(test, peek(addr + 3 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, peek(addr + 5 * PAGE_SIZE), 0);
+	unpin_user_page(pinned);
+	dma_buf_put(dmabuf);
+	flush_delayed_fput();
+}
+
+static void reclaim_leaves_populated_heaps_alone(struct kunit *test)
+{
+	struct wsheap_heap *heap = new_heap(test, U64_MAX, U64_MAX,
+					    WSHEAP_CREATE_POPULATE);
+
+	KUNIT_ASSERT_EQ(test, 0, halloc(heap, 4 * PAGE_SIZE, 0, NULL));
+	hreset(test, heap);
+	KUNIT_EXPECT_EQ(test, hreclaim(heap), 0);
+	KUNIT_EXPECT_EQ(test, hinfo(heap).resident, 4 * PAGE_SIZE);
+}
+
 struct charger {
 	struct wsheap_heap *heap;
 	struct completion done;
@@ -1478,6 +1617,9 @@ static struct kunit_case wsheap_share_cases[] = {
 	KUNIT_CASE(dmabuf_never_aliases_the_next_generation),
 	KUNIT_CASE(dmabuf_pages_stay_charged),
 	KUNIT_CASE(pinned_page_leaves_the_heap_at_reset),
+	KUNIT_CASE(pinned_page_outlives_its_heap),
+	KUNIT_CASE(reclaim_takes_only_unused_kept_pages),
+	KUNIT_CASE(reclaim_leaves_populated_heaps_alone),
 	KUNIT_CASE(pages_are_charged_to_the_creator),
 	{}
 };

@@ -24,7 +24,8 @@ MODULE_IMPORT_NS(WSHEAP_NS);
 static int bench_wsheap(struct wsheap_bench_run *run)
 {
 	struct wsheap_heap *heap;
-	u64 t0, t1, off, sum = 0;
+	struct wsheap_block blk;
+	u64 t0, t1, sum = 0;
 	u32 i;
 	int ret = 0;
 
@@ -33,10 +34,10 @@ static int bench_wsheap(struct wsheap_bench_run *run)
 		return PTR_ERR(heap);
 	t0 = ktime_get_ns();
 	for (i = 0; i < run->iters; i++) {
-		ret = wsheap_alloc(heap, run->size, 0, &off);
+		ret = wsheap_alloc(heap, run->size, 0, &blk);
 		if (ret)
 			break;
-		sum += off;
+		sum += blk.offset;
 	}
 	t1 = ktime_get_ns();
 	wsheap_put(heap);

@@ -493,6 +493,11 @@ FIXTURE_VARIANT_ADD(reset, populate_zero_on_reset) {
 	.zeroes = true,
 };
 
+FIXTURE_VARIANT_ADD(reset, contig) {
+	.flags = WSHEAP_CREATE_CONTIG,
+	.zeroes = false,
+};
+
 /* 16 pages committed, mapped and written with pattern 9; trim 4 pages. */
 FIXTURE_SETUP(reset)
 {
@@ -581,7 +586,7 @@ TEST_F(reset, realloc_reads_zero_never_stale)
 	ASSERT_EQ(0ULL, off);
 	ASSERT_EQ(0, wsh_info(self->fd, self->c.handle, &i));
 	EXPECT_EQ((__u64)R_PAGES * ps, i.committed);
-	if (variant->flags & WSHEAP_CREATE_POPULATE) {
+	if (variant->flags & (WSHEAP_CREATE_POPULATE | WSHEAP_CREATE_CONTIG)) {
 		EXPECT_EQ(i.committed, i.resident);
 	}
 

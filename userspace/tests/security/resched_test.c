@@ -11,6 +11,10 @@
  *
  * A measurement with a generous bound, not a timing benchmark: the log
  * gives the destroy's duration and the longest gap with and without it.
+ * Under emulation the host may stall the whole guest now and then, so the
+ * control is the same CPU kept as busy for as long in user space (where
+ * the FIFO thread preempts it at once): the destroy passes if its longest
+ * gap is under MAX_GAP_MS or within three times the control's.
  */
 #include "wsh_sec.h"
 
@@ -112,7 +116,7 @@ TEST_F_TIMEOUT(resched, destroy_yields_to_same_cpu_rt_thread, 300)
 {
 	struct spinner s = { 0 };
 	struct wsheap_create c;
-	__u64 bytes = heap_bytes(), t0, t1, t2;
+	__u64 bytes = heap_bytes(), tp, t0, t1, t2, bound;
 	struct wsheap_info i;
 	pthread_t t;
 	int fd;
@@ -121,7 +125,7 @@ TEST_F_TIMEOUT(resched, destroy_yields_to_same_cpu_rt_thread, 300)
 		SKIP(return, "only %llu MiB available", (unsigned long long)bytes >> 20);
 	fd = wsh_open();
 	ASSERT_LE(0, fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-	t0 = wsh_now_ns();
+	tp = wsh_now_ns();
 	ASSERT_EQ(0, wsh_heap_with_pages(fd, bytes / wsh_ps(), 0,
 					 WSHEAP_CREATE_POPULATE, &c));
 	ASSERT_EQ(0, wsh_info(fd, c.handle, &i));
@@ -140,17 +144,23 @@ TEST_F_TIMEOUT(resched, destroy_yields_to_same_cpu_rt_thread, 300)
 	t2 = wsh_now_ns();
 	atomic_store(&s.window_end, t2);
 	wsh_sleep_ms(100);
+	/* The control: as long, as busy, in user space. */
+	for (t0 = wsh_now_ns(); wsh_now_ns() - t0 < t2 - t1;)
+		;
 	atomic_store(&s.stop, true);
 	pthread_join(t, NULL);
 	close(fd);
 
-	TH_LOG("%llu MiB: populated in %llu ms, destroyed in %llu ms; longest FIFO gap %llu ms during the destroy, %llu ms outside it",
+	TH_LOG("%llu MiB: populated in %llu ms, destroyed in %llu ms; longest FIFO gap %llu ms during the destroy, %llu ms outside it (the control)",
 	       (unsigned long long)bytes >> 20,
-	       (unsigned long long)(t1 - t0) / 1000000,
+	       (unsigned long long)(t1 - tp) / 1000000,
 	       (unsigned long long)(t2 - t1) / 1000000,
 	       (unsigned long long)s.max_gap_in / 1000000,
 	       (unsigned long long)s.max_gap_out / 1000000);
-	EXPECT_GT(MAX_GAP_MS * 1000000ULL, s.max_gap_in);
+	bound = MAX_GAP_MS * 1000000ULL;
+	if (bound < 3 * s.max_gap_out)
+		bound = 3 * s.max_gap_out;
+	EXPECT_GT(bound, s.max_gap_in);
 }
 
 TEST_HARNESS_MAIN

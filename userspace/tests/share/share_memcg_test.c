@@ -420,4 +420,101 @@ TEST_F_TIMEOUT(memcg, lazy_over_limit_sigbus, 120)
 	EXPECT_EQ(0ULL, cg_key("memory.events", "oom_kill"));
 }
 
+/* -------------------- reclaim of kept pages (the shrinker) --------------- */
+
+/*
+ * Commit and touch 16 MiB with a trim that keeps them all; @reset says
+ * whether to reset (kept pages hold no allocation) or keep the data live.
+ * After the parent's memory.reclaim, report what INFO says and check the
+ * bytes: live ones intact, reclaimed ones zero, none SIGBUS.
+ */
+static int creator_keeps(int sock, bool reset)
+{
+	struct wsheap_create c;
+	struct wsheap_info i;
+	unsigned char *p;
+	size_t off;
+	int fd = wsh_open();
+
+	CK(fd >= 0);
+	CK(wsh_create(fd, UINT64_MAX, 16 * MIB, 0, &c) == 0);
+	CK(wsh_alloc(fd, c.handle, 16 * MIB, 0, NULL) == 0);
+	p = wsh_map(fd, &c, 0, 16 * MIB);
+	CK(p != MAP_FAILED);
+	touch_all(p, 16 * MIB);
+	if (reset)
+		CK(wsh_reset(fd, c.handle, NULL) == 0);
+	CK(wsh_info(fd, c.handle, &i) == 0);
+	CK(i.resident == 16 * MIB && i.committed == 16 * MIB);
+	CK(put_byte(sock, 't') == 0);
+	CK(get_byte(sock, 'r') == 0);	/* the parent reclaimed */
+	CK(wsh_info(fd, c.handle, &i) == 0);
+	fprintf(stderr, "# after memory.reclaim: resident %llu, reclaimed %llu\n",
+		(unsigned long long)i.resident, (unsigned long long)i.reclaimed);
+	CK(i.committed == 16 * MIB);
+	CK(i.resident + i.reclaimed == 16 * MIB);
+	if (!reset) {
+		CK(i.reclaimed == 0);
+		for (off = 0; off < 16 * MIB; off += wsh_ps())
+			CK(p[off] == (unsigned char)(off >> 12 | 1));
+		return 0;
+	}
+	CK(i.reclaimed >= 4 * MIB);
+	/* the next generation reaches them again: zeroed or kept, never lost */
+	CK(wsh_alloc(fd, c.handle, 16 * MIB, 0, NULL) == 0);
+	for (off = 0; off < 16 * MIB; off += wsh_ps())
+		CK(p[off] == 0 || p[off] == (unsigned char)(off >> 12 | 1));
+	touch_all(p, 16 * MIB);
+	CK(wsh_info(fd, c.handle, &i) == 0);
+	CK(i.resident == 16 * MIB);
+	return 0;
+}
+
+static int creator_keeps_reset(int sock)
+{
+	return creator_keeps(sock, true);
+}
+
+static int creator_keeps_live(int sock)
+{
+	return creator_keeps(sock, false);
+}
+
+/* Ask the cgroup to reclaim @bytes; EAGAIN is the kernel getting less. */
+static int cg_reclaim(__u64 bytes)
+{
+	char val[32];
+	int ret;
+
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
+	ret = cg_set("memory.reclaim", val);
+	return ret == -EAGAIN ? 0 : ret;
+}
+
+TEST_F_TIMEOUT(memcg, reclaim_takes_back_kept_pages, 120)
+{
+	__u64 before, after;
+
+	ASSERT_LT(0, start_in_cgroup(_metadata, self, creator_keeps_reset));
+	ASSERT_EQ(0, get_byte(self->sock, 't'));
+	before = cg_u64("memory.current");
+	ASSERT_EQ(0, cg_reclaim(12 * MIB)) TH_LOG("memory.reclaim: %s",
+						  strerror(errno));
+	after = cg_u64("memory.current");
+	EXPECT_GT(before, after + 4 * MIB)
+		TH_LOG("memory.current %llu -> %llu", (unsigned long long)before,
+		       (unsigned long long)after);
+	ASSERT_EQ(0, put_byte(self->sock, 'r'));
+	EXPECT_EQ(0, reap(self));
+}
+
+TEST_F_TIMEOUT(memcg, reclaim_keeps_live_allocations, 120)
+{
+	ASSERT_LT(0, start_in_cgroup(_metadata, self, creator_keeps_live));
+	ASSERT_EQ(0, get_byte(self->sock, 't'));
+	ASSERT_EQ(0, cg_reclaim(12 * MIB));
+	ASSERT_EQ(0, put_byte(self->sock, 'r'));
+	EXPECT_EQ(0, reap(self));
+}
+
 TEST_HARNESS_MAIN

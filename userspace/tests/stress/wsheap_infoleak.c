@@ -217,7 +217,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 
 	memset(&i, 0xa5, sizeof(i));
 	i.handle = h;
-	memset(i.reserved, 0, sizeof(i.reserved));
+	i.reserved = 0;
 	memset(&iw, 0, sizeof(iw));
 	iw.handle = h;
 	iw.flags = WSHEAP_CREATE_ZERO_ON_RESET;
@@ -373,7 +373,7 @@ TEST_F(leak, failing_calls_copy_nothing_back)
 		switch (k) {
 		case 0: memset(a.a.reserved, 0, sizeof(a.a.reserved)); a.a.flags = 0; break;
 		case 1: memset(a.r.reserved, 0, sizeof(a.r.reserved)); a.r.flags = 0; break;
-		case 2: memset(a.i.reserved, 0, sizeof(a.i.reserved)); break;
+		case 2: a.i.reserved = 0; break;
 		case 3: memset(a.e.reserved, 0, sizeof(a.e.reserved)); a.e.flags = 0; a.e.pad = 0; break;
 		case 4: memset(a.db.reserved, 0, sizeof(a.db.reserved)); a.db.flags = 0; a.db.pad = 0; break;
 		case 5: memset(a.im.reserved, 0, sizeof(a.im.reserved)); a.im.flags = 0; break;

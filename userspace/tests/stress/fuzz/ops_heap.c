@@ -80,7 +80,7 @@ void op_create(struct thr *t)
 		memset(&c, 0, sizeof(c));
 		c.max_size = max;
 		if (wsh_chance(&t->r, 50))
-			c.flags = 1u << (2 + wsh_below(&t->r, 30));
+			c.flags = 1u << (3 + wsh_below(&t->r, 29));
 		else
 			c.reserved[wsh_below(&t->r, 3)] = 1 + wsh_below(&t->r, 9);
 		c.handle = (unsigned int)wsh_rand(&t->r);

@@ -42,7 +42,7 @@ void op_badioctl(struct thr *t)
 	memset(arg, 0, 8192);
 	switch (wsh_below(&t->r, 7)) {
 	case 0:	/* unknown number */
-		cmd = _IOC(dir, WSHEAP_IOC_MAGIC, 9 + wsh_below(&t->r, 247),
+		cmd = _IOC(dir, WSHEAP_IOC_MAGIC, 10 + wsh_below(&t->r, 246),
 			   wsh_below(&t->r, 512));
 		want = -ENOTTY;
 		break;

@@ -293,12 +293,14 @@ struct gheap {
 	ull pages, keep;	/* committed pages; pages a reset keeps */
 	unsigned char *win;
 	ull seed[GEN_PAGES];	/* what each page holds now, 0: zero */
+	/* kept with its data, but memory pressure may have taken it: or 0 */
+	bool maybe0[GEN_PAGES];
 	struct gbuf b[2];
 };
 
-/* Page @pg through @m must hold @seed's pattern (0: zeros). */
+/* Page @pg through @m must hold @seed's pattern (0: zeros), or @or0 zeros. */
 static bool gen_page_is(struct thr *t, const unsigned char *m, ull pg, ull seed,
-			const char *what)
+			bool or0, const char *what)
 {
 	size_t bad = 0;
 	int rc;
@@ -309,6 +311,8 @@ static bool gen_page_is(struct thr *t, const unsigned char *m, ull pg, ull seed,
 	} else {
 		rc = wsh_guarded(WSH_ZERO_CHECK, (unsigned char *)m, NULL, ps, &bad);
 	}
+	if (rc == 1 && or0 && seed)
+		rc = wsh_guarded(WSH_ZERO_CHECK, (unsigned char *)m, NULL, ps, &bad);
 	if (!rc)
 		return true;
 	if (opt.faults && rc == SIGBUS)
@@ -319,7 +323,7 @@ static bool gen_page_is(struct thr *t, const unsigned char *m, ull pg, ull seed,
 }
 
 static void gen_fill(struct thr *t, unsigned char *m, ull first, ull n,
-		     ull *seeds)
+		     ull *seeds, bool *maybe0)
 {
 	ull pg, seed = wsh_rand(&t->r) | 1;
 
@@ -328,6 +332,8 @@ static void gen_fill(struct thr *t, unsigned char *m, ull first, ull n,
 		if (wsh_guarded(WSH_WRITE, m + (pg - first) * ps, t->buf, ps, NULL))
 			return;
 		seeds[pg] = seed;
+		if (maybe0)
+			maybe0[pg] = false;
 	}
 }
 
@@ -339,7 +345,8 @@ static void gen_check(struct thr *t, struct gheap *g, const char *when)
 
 	snprintf(what, sizeof(what), "heap %s", when);
 	for (pg = 0; pg < g->pages; pg++)
-		gen_page_is(t, g->win + pg * ps, pg, g->seed[pg], what);
+		gen_page_is(t, g->win + pg * ps, pg, g->seed[pg], g->maybe0[pg],
+			    what);
 	for (k = 0; k < 2; k++) {
 		struct gbuf *b = &g->b[k];
 
@@ -348,7 +355,7 @@ static void gen_check(struct thr *t, struct gheap *g, const char *when)
 		snprintf(what, sizeof(what), "dma-buf %d %s", k, when);
 		for (pg = b->first; pg < b->first + b->n; pg++)
 			gen_page_is(t, b->map + (pg - b->first) * ps, pg,
-				    b->seed[pg], what);
+				    b->seed[pg], false, what);
 	}
 }
 
@@ -430,6 +437,8 @@ static void gen_reset(struct thr *t, struct gheap *g)
 		/* a page a dma-buf held is the dma-buf's: the heap gets a new one */
 		if (pg >= g->keep || held || (g->flags & WSHEAP_CREATE_ZERO_ON_RESET))
 			g->seed[pg] = 0;
+		/* until ALLOC covers it, the shrinker may take a kept page */
+		g->maybe0[pg] = g->seed[pg] != 0;
 	}
 	for (k = 0; k < 2; k++)
 		if (g->b[k].fd >= 0)
@@ -480,7 +489,7 @@ static void dmabuf_gen(struct thr *t)
 			VIOL(t, "ALLOC of %llu pages: %s", g.pages, E(rc));
 		goto out;
 	}
-	gen_fill(t, g.win, 0, g.pages, g.seed);
+	gen_fill(t, g.win, 0, g.pages, g.seed, g.maybe0);
 	gen_export(t, &g, &g.b[0]);
 	gen_check(t, &g, "after EXPORT_DMABUF");
 	for (gens = 1 + (int)wsh_below(&t->r, 3); gens > 0 && g.pages; gens--) {
@@ -489,12 +498,12 @@ static void dmabuf_gen(struct thr *t)
 			break;
 		gen_check(t, &g, "in a new generation");
 		/* the heap writes its new generation: no dma-buf sees it */
-		gen_fill(t, g.win, 0, g.pages, g.seed);
+		gen_fill(t, g.win, 0, g.pages, g.seed, g.maybe0);
 		/* a holder writes its pages: the heap does not see it */
 		for (k = 0; k < 2; k++)
 			if (g.b[k].fd >= 0 && g.b[k].rw && g.b[k].detached)
 				gen_fill(t, g.b[k].map, g.b[k].first, g.b[k].n,
-					 g.b[k].seed);
+					 g.b[k].seed, NULL);
 		gen_check(t, &g, "after both wrote");
 		ADD(dmabuf_gens, 1);
 		if (g.b[1].fd < 0 && wsh_chance(&t->r, 50))

@@ -326,6 +326,11 @@ struct proc {
 	 * give the memory back holds it exclusively.
 	 */
 	pthread_rwlock_t forklock;
+	/*
+	 * Held shared across each fork() itself, exclusive while a mapping no
+	 * child may inherit is made and marked MADV_DONTFORK (fuzz_fork()).
+	 */
+	pthread_rwlock_t maplock;
 	struct pool pool[NPOOL];
 	ull next_epoch;
 };
@@ -481,6 +486,8 @@ void op_sample_stale(struct thr *t);
 /* ops_proc.c */
 /* A task a worker made under --faults (child, helper thread): no failing. */
 void child_no_faults(void);
+pid_t fuzz_fork(struct thr *t);
+void *map_nofork(struct thr *t, size_t len, int prot, int fd, off_t off);
 int private_table(struct thr *t);
 void run_private(struct thr *t, void (*fn)(struct thr *t));
 void op_fork(struct thr *t);

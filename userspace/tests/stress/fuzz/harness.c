@@ -180,6 +180,7 @@ static int proc_main(int idx)
 	for (i = 0; i < NPOOL; i++)
 		pthread_rwlock_init(&P.pool[i].lk, NULL);
 	pthread_rwlock_init(&P.forklock, NULL);
+	pthread_rwlock_init(&P.maplock, NULL);
 	ts = calloc((size_t)opt.threads, sizeof(*ts));
 	if (!ts)
 		return 1;

@@ -379,11 +379,9 @@ static void gen_export(struct thr *t, struct gheap *g, struct gbuf *b)
 		b->fd = -1;
 		return;
 	}
-	b->map = mmap(NULL, b->n * ps, b->rw ? PROT_READ | PROT_WRITE : PROT_READ,
-		      MAP_SHARED, b->fd, 0);
 	/* a child's copy of the mapping would keep the dma-buf */
-	if (b->map != MAP_FAILED && madvise(b->map, b->n * ps, MADV_DONTFORK))
-		VIOL(t, "MADV_DONTFORK of a dma-buf mapping: %s", strerror(errno));
+	b->map = map_nofork(t, b->n * ps, b->rw ? PROT_READ | PROT_WRITE : PROT_READ,
+			    b->fd, 0);
 	if (b->map == MAP_FAILED) {
 		if (!(opt.faults && errno == ENOMEM))
 			VIOL(t, "mmap of a dma-buf: %s", strerror(errno));

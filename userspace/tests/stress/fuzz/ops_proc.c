@@ -9,6 +9,38 @@
 
 /* ------------------------------------------------------------- fork --- */
 
+/* fork(), never while map_nofork() makes a mapping. */
+pid_t fuzz_fork(struct thr *t)
+{
+	pid_t pid;
+
+	pthread_rwlock_rdlock(&t->P->maplock);
+	pid = fork();
+	if (pid)
+		pthread_rwlock_unlock(&t->P->maplock);
+	return pid;
+}
+
+/*
+ * A shared mapping no child inherits, with no fork between the mmap and
+ * the MADV_DONTFORK: a child's copy of a dma-buf's mapping would keep the
+ * dma-buf, and its pages, after we closed it.
+ */
+void *map_nofork(struct thr *t, size_t len, int prot, int fd, off_t off)
+{
+	void *m;
+
+	pthread_rwlock_wrlock(&t->P->maplock);
+	m = mmap(NULL, len, prot, MAP_SHARED, fd, off);
+	if (m != MAP_FAILED && madvise(m, len, MADV_DONTFORK)) {
+		VIOL(t, "MADV_DONTFORK: %s", strerror(errno));
+		munmap(m, len);
+		m = MAP_FAILED;
+	}
+	pthread_rwlock_unlock(&t->P->maplock);
+	return m;
+}
+
 /* A child of a worker under --faults: stop failing (the open may fail). */
 void child_no_faults(void)
 {
@@ -27,7 +59,7 @@ void op_fork(struct thr *t)
 	if (!wsh_chance(&t->r, opt.faults ? 10 : 25))
 		return;
 	pthread_rwlock_rdlock(&t->P->forklock);
-	pid = fork();
+	pid = fuzz_fork(t);
 	if (pid < 0) {
 		pthread_rwlock_unlock(&t->P->forklock);
 		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))
@@ -124,7 +156,7 @@ void op_fork_kill(struct thr *t)
 	if (!wsh_chance(&t->r, 20))
 		return;
 	pthread_rwlock_rdlock(&t->P->forklock);
-	pid = fork();
+	pid = fuzz_fork(t);
 	if (pid < 0) {
 		pthread_rwlock_unlock(&t->P->forklock);
 		return;

@@ -425,7 +425,7 @@ static void try_fork(struct thr *t, struct view *v)
 	pid_t pid;
 
 	pthread_rwlock_rdlock(&t->P->forklock);
-	pid = fork();
+	pid = fuzz_fork(t);
 	if (pid < 0) {
 		pthread_rwlock_unlock(&t->P->forklock);
 		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))

@@ -172,10 +172,10 @@ static void wsh_guard_handler(int sig, siginfo_t *si, void *uc)
 	}
 	/* dying anyway: say where (snprintf is good enough here) */
 	n = snprintf(msg, sizeof(msg),
-		     "# wsheap: unguarded signal %d at address %p, ip %#llx, pid %d\n",
-		     sig, si->si_addr,
+		     "# wsheap: unguarded signal %d (code %d) at address %p, ip %#llx, pid %d, thread %d\n",
+		     sig, si->si_code, si->si_addr,
 		     (unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP],
-		     (int)getpid());
+		     (int)getpid(), (int)gettid());
 	if (n > 0 && write(2, msg, (size_t)n) < 0) {
 		/* nothing to do */
 	}

@@ -51,6 +51,11 @@ struct view {
 	unsigned int imp_h;
 	struct pool *pool;	/* read-locked */
 	bool moved;		/* remapped onto other pages of its file */
+	/*
+	 * A remap_file_pages() that failed for memory after unmapping: the
+	 * range may be empty, or another thread's by now: leave it alone.
+	 */
+	bool gone;
 };
 
 /* ---------------------------------------------------------- helpers --- */
@@ -126,7 +131,7 @@ static void check_view(struct thr *t, struct view *v, const char *path)
 	snprintf(what, sizeof(what), "%s after %s", view_names[v->kind], path);
 	if (v->p && v->p->win)
 		verify_heap(t, v->p, v->p->win, what);
-	if (v->moved)
+	if (v->moved || v->gone)
 		return;
 	if (v->kind == VIEW_STATUS) {
 		struct wsheap_status st;
@@ -207,7 +212,7 @@ static bool view_map_or_close(struct thr *t, struct view *v)
 
 static void view_close(struct view *v)
 {
-	if (v->addr)
+	if (v->addr && !v->gone)
 		munmap(v->addr, v->len);
 	if (v->imp_ctx >= 0)
 		wsh_destroy(v->imp_ctx, v->imp_h);
@@ -393,7 +398,7 @@ static void try_remap(struct thr *t, struct view *v, bool other)
 		if (!(opt.faults && errno == ENOMEM))
 			VIOL(t, "%s: remap_file_pages: %s", view_names[v->kind],
 			     strerror(errno));
-		v->moved = true;
+		v->gone = true;
 		return;
 	}
 	try_mprotect(t, v, path_names[other ? PATH_REMAP_OTHER : PATH_REMAP]);
@@ -411,7 +416,10 @@ static void try_mremap(struct thr *t, struct view *v)
 		if (!(opt.faults && errno == ENOMEM))
 			VIOL(t, "%s: mremap move: %s", view_names[v->kind],
 			     strerror(errno));
-		munmap(hole, v->len);
+		/*
+		 * The hole may be gone (mremap unmaps the target first) and
+		 * another thread's mapping there now: leave it (as op_mremap).
+		 */
 		return;
 	}
 	v->addr = q;
@@ -606,7 +614,7 @@ void op_ro_upgrade(struct thr *t)
 
 	if (!view_open(t, &v))
 		return;
-	while (n--) {
+	while (n-- && !v.gone) {
 		path = (int)wsh_below(&t->r, PATH_NR);
 		/* a fork costs as much as all the others: half as often */
 		if (path == PATH_FORK && wsh_chance(&t->r, 50))

@@ -2,13 +2,15 @@
 # The fuzz plan (testing/fuzz.sh, debug kernel): load wsheap and the sample
 # driver, run the reliability programs with the long budget (fuzzer >= 10^6
 # operations, stress 60 s, fault injection), the fuzzer once more under
-# failslab/fail_page_alloc, unload, 100 load/unload cycles, kmemleak.
+# failslab/fail_page_alloc, the regression case of a defect still open,
+# unload, 100 load/unload cycles, kmemleak.
 . /lib.sh
 . /reliability.sh
 [ -r /fuzz.env ] && . /fuzz.env
 export WSHEAP_BUDGET=${WSHEAP_BUDGET:-long}
-# the fuzzer alone runs for a quarter of an hour or more on the debug kernel
-export TEST_TIMEOUT=${TEST_TIMEOUT:-5400}
+# the fuzzer alone runs for an hour or so on the debug kernel (its own
+# deadline is 5400 s)
+export TEST_TIMEOUT=${TEST_TIMEOUT:-6600}
 uname -a
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
@@ -31,6 +33,9 @@ for t in /tests/*_test; do
 	timed "tap:$(basename "$t")" sh -c "cd /tmp && timeout $TEST_TIMEOUT $t $args"
 done
 FAULT_PERCENT=${FAULT_PERCENT:-10} timed tap:fault-fuzz fault_fuzz --ops 300000 --seconds 900
+# A defect the fuzzer's regression cases cannot run in make check yet:
+# the kernel still fails it (see wsheap_fuzz_test --repro vmsplice-reset).
+timed tap:vmsplice-reset sh -c "cd /tmp && /tests/wsheap_fuzz_test --repro vmsplice-reset"
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap

@@ -151,8 +151,12 @@ static inline ull wsh_pages_up(ull bytes, ull ps)
  * which the caller reports.  SIGBUS is what wsheap raises for uncommitted
  * or given-back pages; SIGSEGV would mean a mapping is not where we think.
  */
-static __thread sigjmp_buf *wsh_guard_jb;
-static __thread volatile int wsh_guard_sig;
+/*
+ * Weak, not static: a program of several files (the fuzzer) has one guard
+ * state, which the handler installed by any of them sees.
+ */
+__attribute__((weak)) __thread sigjmp_buf *wsh_guard_jb;
+__attribute__((weak)) __thread volatile int wsh_guard_sig;
 
 static void wsh_guard_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -168,10 +172,10 @@ static void wsh_guard_handler(int sig, siginfo_t *si, void *uc)
 	}
 	/* dying anyway: say where (snprintf is good enough here) */
 	n = snprintf(msg, sizeof(msg),
-		     "# wsheap: unguarded signal %d at address %p, ip %#llx, pid %d\n",
-		     sig, si->si_addr,
+		     "# wsheap: unguarded signal %d (code %d) at address %p, ip %#llx, pid %d, thread %d\n",
+		     sig, si->si_code, si->si_addr,
 		     (unsigned long long)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP],
-		     (int)getpid());
+		     (int)getpid(), (int)gettid());
 	if (n > 0 && write(2, msg, (size_t)n) < 0) {
 		/* nothing to do */
 	}

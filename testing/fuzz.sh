@@ -5,7 +5,7 @@
 # fuzzer for at least 10^6 operations (the attack classes of issue 10
 # among them), the stress test for 60 s, fault injection (fail-nth sweeps,
 # failslab/fail_page_alloc, the fuzzer under injection), the permission
-# and leak tests, the regression case of an open defect (vmsplice-reset),
+# and leak tests, the fuzzer's regression cases (after every fuzz run),
 # 100 load/unload cycles, then unload and kmemleak.  The programs are those
 # of userspace/tests/stress, run with WSHEAP_BUDGET=long.  Ends with the
 # line "N passed, N failed".

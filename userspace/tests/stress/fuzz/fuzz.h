@@ -66,7 +66,7 @@
  * --weight sets how often an operation runs (per mille of the total, by
  * the names the summary prints; 0: never), for runs aimed at one class.
  *
- * After the fuzzing, three regression cases for kernel bugs the fuzzer
+ * After the fuzzing, four regression cases for kernel bugs the fuzzer
  * found (--repro runs one of them alone):
  *   status-lag    a RESET of a ZERO_ON_RESET heap zeroed the pages it keeps
  *                 before the status page showed the new generation, so a
@@ -77,11 +77,11 @@
  *                 (not EINVAL) and a vmalloc warning with a stack trace;
  *   reset-efault  RESET with its struct in a page it gives back returned
  *                 EFAULT after resetting; ABI 2's RESET writes nothing
- *                 back and resets, RESET_V0 resets and returns 0.
- * and one run only alone (make fuzz does), as the kernel still fails it:
+ *                 back and resets, RESET_V0 resets and returns 0;
  *   vmsplice-reset  a pipe that vmsplice() filled from a heap page keeps a
- *                 reference to it; a reset that keeps the page reuses it,
- *                 and the pipe shows the next generation's data.
+ *                 reference to it; a reset that kept the page reused it,
+ *                 and the pipe showed the next generation's data (a reset
+ *                 now gives such a page up).
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
  * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6

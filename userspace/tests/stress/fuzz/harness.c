@@ -307,9 +307,9 @@ int main(int argc, char **argv)
 	printf("# wsheap_fuzz: seed=%llu ops=%llu seconds=%llu procs=%d threads=%d%s\n",
 	       opt.seed, opt.ops, opt.seconds, opt.procs, opt.threads,
 	       opt.faults ? " faults" : "");
-	printf("1..%d\n", opt.procs + 4);
+	printf("1..%d\n", opt.procs + 5);
 	if (access(WSHEAP_DEVICE, R_OK | W_OK)) {
-		for (i = 0; i < opt.procs + 4; i++)
+		for (i = 0; i < opt.procs + 5; i++)
 			printf("ok %d fuzz # SKIP %s: %s\n", i + 1, WSHEAP_DEVICE,
 			       strerror(errno));
 		return 0;

@@ -274,7 +274,7 @@ int vmsplice_reset_mode(int n)
 	return bad;
 }
 
-/* The regression cases, TAP numbers n, n + 1, n + 2. */
+/* The regression cases, TAP numbers n to n + 3. */
 int regressions(int n, ull seconds)
 {
 	int fail = 0;
@@ -282,5 +282,6 @@ int regressions(int n, ull seconds)
 	fail |= status_lag_mode(n, seconds);
 	fail |= dmabuf_range_mode(n + 1);
 	fail |= reset_efault_mode(n + 2);
+	fail |= vmsplice_reset_mode(n + 3);
 	return fail;
 }

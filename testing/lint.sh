@@ -33,6 +33,14 @@ checkpatch --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
 	-f samples/template/wsheap_template.c
 checkpatch --ignore BIT_MACRO -f samples/template/wsheap_template.h
 
+# Every exported function's kernel-doc (Context:, Return:) renders
+# without a warning.
+log "kernel-doc -Wall"
+if perl "$DEBUG_SRC/scripts/kernel-doc" -none -Wall "${kfiles[@]}" \
+	wsheap_ioctl.h 2>&1 | grep .; then
+	status=1
+fi
+
 log "sparse (make C=2) against the debug kernel"
 out="$top/build/lint"
 "$here/build.sh" "$DEBUG_KDIR" "$out" 2>/dev/null || status=1

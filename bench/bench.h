@@ -16,6 +16,7 @@ void wl_alloc256(void);
 void wl_alloc4096(void);
 void wl_reset100k(void);
 void wl_steady(void);
+void wl_steady_pressure(void);
 void wl_reset_trim64m(void);
 void wl_firsttouch64m(void);
 void wl_grow(void);

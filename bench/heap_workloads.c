@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The workloads every heap runs: allocN, reset100k, steady, reset_trim64m,
- * firsttouch64m and grow.  Their timed loops are in workloads.h, one copy
+ * The workloads every heap runs: allocN, reset100k, steady (and
+ * steady_pressure), reset_trim64m, firsttouch64m and grow.  Their timed loops are in workloads.h, one copy
  * per implementation; this file only picks the rows and configurations.
  */
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "impl.h"
+#include "pressure.h"
 
 #define MAX_ROWS	16
 
@@ -227,10 +228,82 @@ void wl_steady(void)
 			 "ns per message: %d allocations of 8..4096 B (%zu B in all), each written once, then one release (trim 1 MiB)",
 			 MSG_ALLOCS, msg_bytes);
 	}
+	/* steady_pressure's second wsheap row, without the pressure */
+	c.flags = CFG_ZERO_RESET;
+	r = add(&s, &impl_wsheap, "wsheap_zero_on_reset", &c, impl_wsheap.steady,
+		true);
+	snprintf(r->note, sizeof(r->note),
+		 "as wsheap, with WSHEAP_HEAP_ZERO_ON_RESET: every reset goes to the kernel, which zeroes the pages it keeps");
 	measure("steady", UNIT_NS_PER_OP, 1, runs_for(7), rounds, s.rows,
 		s.count);
 	close_all(&s);
 	steady_breakdown(QN(2000, 300));
+}
+
+/* ---- steady_pressure ---------------------------------------------------------- */
+
+/*
+ * steady's messages inside a memory cgroup that a thread keeps asking to
+ * reclaim (pressure.c), beside the same rows without it in steady.  wsheap
+ * twice: its in-place reset keeps the block as the kernel's live
+ * allocation, which no shrinker may take; with ZERO_ON_RESET every reset
+ * goes to the kernel, which keeps the trim's pages, and those the shrinker
+ * can take between a reset and the next message's touch.
+ */
+void wl_steady_pressure(void)
+{
+	static const struct {
+		const struct impl *im;
+		const char *label;
+		unsigned int flags;
+	} rows[] = {
+		{ &impl_bump, NULL, 0 },
+		{ &impl_wsheap, NULL, 0 },
+		{ &impl_wsheap, "wsheap_zero_on_reset", CFG_ZERO_RESET },
+		{ &impl_memfd, NULL, 0 },
+		{ &impl_obstack, NULL, 0 },
+	};
+	static struct set s;
+	const size_t rounds = QN(10000, 1000);
+	struct heap_cfg c;
+	struct row *r;
+	char why[160];
+	double writes, rec;
+	size_t i;
+
+	make_msg_sizes();
+	if (pressure_enter(why, sizeof(why))) {
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			emit_skip("steady_pressure", rows[i].label ?
+				  rows[i].label : rows[i].im->name, why);
+		return;
+	}
+	fprintf(stderr, "steady_pressure: steady under memory.reclaim of its cgroup\n");
+	memset(&c, 0, sizeof(c));
+	c.n = MSG_ALLOCS;
+	c.sizes = msg_sizes;
+	c.rounds = rounds;
+	c.trim = 1 * MiB;
+	c.pool = msg_bytes;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		c.flags = rows[i].flags;
+		r = add(&s, rows[i].im, rows[i].label, &c, rows[i].im->steady,
+			true);
+		snprintf(r->note, sizeof(r->note),
+			 "ns per message, as steady, in a memory cgroup asked to reclaim 1 MiB every 2 ms");
+	}
+	pressure_start();
+	measure("steady_pressure", UNIT_NS_PER_OP, 1, runs_for(7), rounds,
+		s.rows, s.count);
+	writes = (double)pressure_stop();
+	rec = (double)pressure_reclaimed();
+	emit_diag("steady_pressure.memory_reclaim_writes", "count", &writes, 1,
+		  "writes of 1M to memory.reclaim while the rows ran");
+	if (rec >= 0)
+		emit_diag("steady_pressure.wsheap_reclaimed", "bytes", &rec, 1,
+			  "bytes wsheap's shrinker took from the rows' heaps (debugfs reclaimed, both wsheap rows)");
+	close_all(&s);
+	pressure_leave();
 }
 
 /* ---- reset_trim64m ----------------------------------------------------------- */

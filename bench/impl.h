@@ -20,6 +20,7 @@
 #define CFG_NOHUGE	(1U << 1)	/* anonymous memory: 4 KiB pages */
 #define CFG_POP_WRITE	(1U << 2)	/* firsttouch: MADV_POPULATE_WRITE */
 #define CFG_GIVE_BACK	(1U << 3)	/* the release gives memory back */
+#define CFG_ZERO_RESET	(1U << 4)	/* wsheap: WSHEAP_HEAP_ZERO_ON_RESET */
 
 /**
  * struct heap_cfg - what a workload needs from a heap

@@ -18,9 +18,11 @@ struct heap {
 
 static void heap_open(struct heap *h, const struct heap_cfg *c)
 {
-	int ret = wsheap_create(NULL, UINT64_MAX, c->trim,
-				c->flags & CFG_POPULATE ?
-				WSHEAP_HEAP_POPULATE : 0, &h->ws);
+	unsigned int flags = (c->flags & CFG_POPULATE ?
+			      WSHEAP_HEAP_POPULATE : 0) |
+			     (c->flags & CFG_ZERO_RESET ?
+			      WSHEAP_HEAP_ZERO_ON_RESET : 0);
+	int ret = wsheap_create(NULL, UINT64_MAX, c->trim, flags, &h->ws);
 
 	CHECK(!ret, "wsheap_create: %s", strerror(-ret));
 }

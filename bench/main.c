@@ -44,6 +44,7 @@ static const struct {
 	{ "alloc4096", wl_alloc4096 },
 	{ "reset100k", wl_reset100k },
 	{ "steady", wl_steady },
+	{ "steady_pressure", wl_steady_pressure },
 	{ "reset_trim64m", wl_reset_trim64m },
 	{ "firsttouch64m", wl_firsttouch64m },
 	{ "grow", wl_grow },

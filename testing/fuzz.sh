@@ -60,8 +60,10 @@ t0=$(date +%s)
 log "$label: guest ran $(( $(date +%s) - t0 )) s"
 python3 "$here/results.py" boot "$label" "$dir"
 # The numbers worth keeping: seeds, operation counts, durations.
-grep -E '^# (wsheap_fuzz|wsheap_stress|[0-9]+ operations|seed=|proc [0-9]|probability|records verified|expected SIGBUS|attacks|flags [0-9]+, vmsplice|NOTE|first violation)|^(not )?ok [0-9]+ (victims|stress|fuzz|everything|a pipe)|^[0-9]+ load/unload|STEP-TIME' \
+grep -E '^# (wsheap_fuzz|wsheap_stress|[0-9]+ operations|seed=|proc [0-9]|probability|records verified|expected SIGBUS|attacks|flags [0-9]+, vmsplice|NOTE|first violation)|^(not )?ok [0-9]+ (victims|stress|fuzz|everything|a pipe)|^[0-9]+ load/unload' \
 	"$dir/results.log" >"$out/numbers.txt" 2>/dev/null
+# how long each step took (the guest's steps.txt, slowest first)
+[ -r "$dir/steps.txt" ] && cat "$dir/steps.txt" >>"$out/numbers.txt"
 cat "$out/numbers.txt"
 
 log "make fuzz took $(( $(date +%s) - start )) s; logs in $out"

@@ -14,13 +14,6 @@ export TEST_TIMEOUT=${TEST_TIMEOUT:-6600}
 uname -a
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 
-# timed STEP ARGS...: a step, with its duration on the results log
-timed() {
-	t0=$(date +%s)
-	step "$@"
-	echo "# STEP-TIME $1 $(( $(date +%s) - t0 )) s"
-}
-
 step insmod:wsheap insmod /modules/wsheap.ko
 [ -e /modules/wsheap_sample.ko ] &&
 	step insmod:wsheap_sample insmod /modules/wsheap_sample.ko
@@ -30,13 +23,13 @@ for t in /tests/*_test; do
 	case $t in
 	*/wsheap_fuzz_test) [ -n "${FUZZ_SEED:-}" ] && args="--seed $FUZZ_SEED" ;;
 	esac
-	timed "tap:$(basename "$t")" sh -c "cd /tmp && timeout $TEST_TIMEOUT $t $args"
+	step "tap:$(basename "$t")" sh -c "cd /tmp && timeout $TEST_TIMEOUT $t $args"
 done
-FAULT_PERCENT=${FAULT_PERCENT:-10} timed tap:fault-fuzz fault_fuzz --ops 300000 --seconds 900
+FAULT_PERCENT=${FAULT_PERCENT:-10} step tap:fault-fuzz fault_fuzz --ops 300000 --seconds 900
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap
-timed reload-cycles reload_cycles 100
+step reload-cycles reload_cycles 100
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	step kmemleak kmemleak_scan
 fi

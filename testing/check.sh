@@ -11,7 +11,8 @@
 #   WSHEAP_TESTS="rights_test dmabuf_test"            user-space programs
 #   e.g. WSHEAP_KERNELS=stock-6.12 WSHEAP_TESTS=rights_test make check
 # With either set, the dkms/install step is left out.
-#   WSHEAP_CHECK_KUNIT="x86_64 um"   also make kunit's in-tree runs  With WSHEAP_TESTS set
+#   WSHEAP_CHECK_KUNIT="x86_64 um"   make kunit's architectures (default
+#   x86_64; empty: none).  With WSHEAP_TESTS set
 # a guest runs only those programs between insmod and rmmod (no KUnit, no
 # template driver, no fault fuzz, no reload cycles; kmemleak still where the
 # kernel has it).  Neither set: everything, as above.
@@ -135,11 +136,13 @@ ls "$out"/*/results.json >/dev/null 2>&1 ||
 	fail_setup "no kernel matches WSHEAP_KERNELS"
 
 # make kunit (kunit.py, in-tree) on the architectures WSHEAP_CHECK_KUNIT
-# names ("x86_64 um"): not by default, since building its kernels cold
-# takes make check past its time (README, Testing).
-if [ -n "${WSHEAP_CHECK_KUNIT:-}" ] && [ -z "$kernels$only_tests" ]; then
-	log "kunit: kunit.py run --arch= $WSHEAP_CHECK_KUNIT"
-	KUNIT_ARCHS=$WSHEAP_CHECK_KUNIT "$here/kunit.sh" "$out" \
+# names: x86_64 unless told otherwise.  Its build tree is cached, so only
+# the first run on a machine builds its kernel (README, Testing); um is
+# left to make kunit, whose cold build would take make check past its time.
+kunit_archs=${WSHEAP_CHECK_KUNIT-x86_64}
+if [ -n "$kunit_archs" ] && [ -z "$kernels$only_tests" ]; then
+	log "kunit: kunit.py run --arch= $kunit_archs"
+	KUNIT_ARCHS=$kunit_archs "$here/kunit.sh" "$out" \
 		>"$out/kunit.log" 2>&1 || log "kunit: failures; see $out/kunit.log"
 fi
 

@@ -9,8 +9,10 @@
 #
 #   kunit.sh [OUTDIR]     architectures from KUNIT_ARCHS (default: x86_64 um)
 #
-# The copy and each architecture's build tree stay in build/kunit/ (or
-# WSHEAP_KUNIT_DIR), so a second run rebuilds only wsheap.  With OUTDIR,
+# The copy and each architecture's build tree stay in the cache
+# ($CACHE/kunit-VERSION, or WSHEAP_KUNIT_DIR), shared by every checkout and
+# locked while a run uses it, so a second run (a fresh clone's too)
+# rebuilds only wsheap.  With OUTDIR,
 # each architecture's cases go to OUTDIR/kunit-ARCH/results.json, as make
 # check counts them.  Exits non-zero if any run failed.
 set -uo pipefail
@@ -21,9 +23,12 @@ out=${1:-}
 
 eval "$("$here/deps.sh")" || die "dependencies"
 eval "$("$here/linux-source.sh")" || die "linux-source"
-work=${WSHEAP_KUNIT_DIR:-$top/build/kunit}
+work=${WSHEAP_KUNIT_DIR:-$CACHE/kunit-${KSRC##*/src-}}
 tree="$work/linux"
 mkdir -p "$tree"
+# One run at a time per build tree: others wait, then find it warm.
+exec 7>"$work.lock"
+flock 7
 
 # A private copy of the shared tree; the two files wsheap hooks into are
 # written below, and only when they change, so a warm build stays warm.

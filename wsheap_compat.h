@@ -148,7 +148,12 @@ struct wsheap_pair {
 /*
  * A 16-byte compare-and-exchange: try_cmpxchg128() from 6.5 on,
  * cmpxchg_double() before.  On failure @old gets the current value.
+ * x86's system_has_cmpxchg128() is boot_cpu_has(), which user-mode Linux
+ * (make kunit's um run) gets only from <asm/cpufeature.h>.
  */
+#if defined(CONFIG_X86) || defined(CONFIG_UML)
+#include <asm/cpufeature.h>
+#endif
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #ifdef system_has_cmpxchg128
 #define wsheap_have_cmpxchg_pair()	system_has_cmpxchg128()

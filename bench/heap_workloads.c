@@ -205,6 +205,18 @@ void make_msg_sizes(void)
 	}
 }
 
+/* steady's heaps: @rounds messages a run, trim 1 MiB */
+static void steady_cfg(struct heap_cfg *c, size_t rounds)
+{
+	make_msg_sizes();
+	memset(c, 0, sizeof(*c));
+	c->n = MSG_ALLOCS;
+	c->sizes = msg_sizes;
+	c->rounds = rounds;
+	c->trim = 1 * MiB;
+	c->pool = msg_bytes;
+}
+
 void wl_steady(void)
 {
 	static struct set s;
@@ -213,15 +225,9 @@ void wl_steady(void)
 	struct row *r;
 	size_t i;
 
-	make_msg_sizes();
+	steady_cfg(&c, rounds);
 	fprintf(stderr, "steady: %zu messages of %d allocations (%zu B), each then released\n",
 		rounds, MSG_ALLOCS, msg_bytes);
-	memset(&c, 0, sizeof(c));
-	c.n = MSG_ALLOCS;
-	c.sizes = msg_sizes;
-	c.rounds = rounds;
-	c.trim = 1 * MiB;
-	c.pool = msg_bytes;
 	for (i = 0; i < nimpls; i++) {
 		r = add(&s, impls[i], NULL, &c, impls[i]->steady, true);
 		snprintf(r->note, sizeof(r->note),
@@ -271,7 +277,6 @@ void wl_steady_pressure(void)
 	double writes, rec;
 	size_t i;
 
-	make_msg_sizes();
 	if (pressure_enter(why, sizeof(why))) {
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 			emit_skip("steady_pressure", rows[i].label ?
@@ -279,12 +284,7 @@ void wl_steady_pressure(void)
 		return;
 	}
 	fprintf(stderr, "steady_pressure: steady under memory.reclaim of its cgroup\n");
-	memset(&c, 0, sizeof(c));
-	c.n = MSG_ALLOCS;
-	c.sizes = msg_sizes;
-	c.rounds = rounds;
-	c.trim = 1 * MiB;
-	c.pool = msg_bytes;
+	steady_cfg(&c, rounds);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		c.flags = rows[i].flags;
 		r = add(&s, rows[i].im, rows[i].label, &c, rows[i].im->steady,

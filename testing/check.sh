@@ -16,14 +16,9 @@
 # template driver, no fault fuzz, no reload cycles; kmemleak still where the
 # kernel has it).  Neither set: everything, as above.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
-start=$(date +%s)
-out=${WSHEAP_CHECK_OUT:-$top/build/check}
-rm -rf "$out"
-mkdir -p "$out"
+fresh_out "${WSHEAP_CHECK_OUT:-$top/build/check}"
 
 kernels=${WSHEAP_KERNELS:-}
 only_tests=${WSHEAP_TESTS:-}

@@ -4,6 +4,7 @@
  * alignment, quota, blocks and the fast path, reset and trim, scale.
  */
 #include "wsheap_test.h"
+#include "../support/wsh_scale.h"
 
 DEFINE_SLOW_FIXTURE(slow)
 
@@ -821,7 +822,7 @@ TEST_F_TIMEOUT(slow, reset_varying_generations_bounded, 120)
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
-	for (i = 0; i < 2000; i++) {
+	for (i = 0; i < wsh_scaled(2000); i++) {
 		/* Alternate tiny, mid and large generations. */
 		n = (i % 3 == 0) ? 1 : (i % 3 == 1) ? 40 : 400;
 		for (j = 0; j < n; j++) {
@@ -916,7 +917,7 @@ TEST_F_TIMEOUT(slow, heaps_1000_at_once, 120)
 
 TEST_F_TIMEOUT(slow, heaps_beyond_one_context_limit, 300)
 {
-	const int n = 5000;	/* > max_heaps_per_context's default 4096 */
+	const int n = wsh_beyond_heap_limit(5000);	/* > max_heaps_per_context */
 	struct wsheap_ctx_stats cs;
 	struct wsheap **h = calloc(n, sizeof(*h));
 	int i;

@@ -2,7 +2,7 @@
 /*
  * wsheap stress: P processes x T threads (2 x 8 by default) allocate
  * checksummed records, verify them, reset, export and import, for a while
- * (WSHEAP_BUDGET: short 10 s, long 60 s; --seconds overrides).
+ * (WSHEAP_BUDGET: short 6 s, long 60 s; --seconds overrides).
  *
  *  - every thread has a heap of its own (random flags and trim) and walks
  *    all of it now and then: every record's header, sequence number and
@@ -624,7 +624,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	wsh_no_core_dumps();
 	ps = wsh_ps();
-	opt.seconds = long_budget ? 60 : 10;
+	opt.seconds = long_budget ? 60 : 6;
 	opt.procs = 2;
 	opt.threads = 8;
 	opt.seed = (ull)time(NULL);

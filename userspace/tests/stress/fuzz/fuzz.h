@@ -84,7 +84,7 @@
  *                 and the pipe shows the next generation's data.
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
- * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6
+ * threads, 200000 operations or 12 s; long, make fuzz: 3 x 3, 10^6
  * operations, an hour and a half at most: a few hundred operations a
  * second on the debug kernel in TCG).  Prints the seed and per-operation counts,
  * and TAP: one case per process (no violated invariant), one for

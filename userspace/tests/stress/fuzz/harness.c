@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	ps = wsh_ps();
 	opt.seed = (ull)time(NULL) ^ ((ull)getpid() << 16);
 	opt.ops = long_budget ? 1000000 : 200000;
-	opt.seconds = long_budget ? 5400 : 25;
+	opt.seconds = long_budget ? 5400 : 12;
 	opt.procs = long_budget ? 3 : 2;
 	opt.threads = long_budget ? 3 : 2;
 	for (i = 0; i < OP_NR; i++)

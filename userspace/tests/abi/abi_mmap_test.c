@@ -853,7 +853,7 @@ TEST_F(map, close_while_mapped_split_windows)
 	EXPECT_EQ(-1L, wsh_check(p, ps, 16));
 	EXPECT_EQ(0, munmap(p, ps));
 	/* the last piece still holds the heap */
-	EXPECT_EQ(wsh_pat(3 * ps, 16), p[3 * ps]);
+	EXPECT_EQ(wsh_pat_at(3 * ps, 16), p[3 * ps]);
 	p[3 * ps + 1] = 0x99;
 	EXPECT_EQ(0x99, p[3 * ps + 1]);
 	EXPECT_EQ(0, munmap(p + 3 * ps, ps));

@@ -90,23 +90,7 @@ static int new_heap(int fd, __u32 *h)
 	return ret;
 }
 
-FIXTURE(dev) {
-	int fd;
-	__u64 ps;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->ps = wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(dev);
 
 /* ------------------------------- VERSION -------------------------------- */
 

@@ -5,23 +5,7 @@
  */
 #include "wsheap_test_util.h"	/* includes kselftest_harness.h */
 
-FIXTURE(map) {
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(map)
-{
-	self->ps = (size_t)wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(map)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(map);
 
 /* ------------------------------ mmap misuse ------------------------------ */
 

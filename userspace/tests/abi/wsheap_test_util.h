@@ -83,6 +83,29 @@ static inline int wsh_version(int fd, struct wsheap_version *out)
 	return wsh_ioctl_out(fd, WSHEAP_IOC_VERSION, &v, out, sizeof(v));
 }
 
+/*
+ * FIXTURE(@name) holding an open context (self->fd; a test that closes it
+ * sets -1) and the page size (self->ps): what most ABI tests start from.
+ */
+#define WSH_CONTEXT_FIXTURE(name)					\
+	FIXTURE(name) {							\
+		int fd;							\
+		size_t ps;						\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		self->ps = (size_t)wsh_ps();				\
+		self->fd = wsh_open();					\
+		ASSERT_LE(0, self->fd)					\
+			TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno)); \
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		if (self->fd >= 0)					\
+			close(self->fd);				\
+	}								\
+	struct wsh_context_fixture_##name	/* the caller's ';' ends it */
+
 /* INFO of @handle, or a struct of 0xff bytes when INFO itself fails. */
 static inline struct wsheap_info wsh_info_or_junk(int fd, __u32 handle)
 {

@@ -401,23 +401,7 @@ TEST_F(drv, sample_records_seen_by_other_process)
 
 /* -------------------------------- dma-buf ------------------------------- */
 
-FIXTURE(dmabuf) {
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(dmabuf)
-{
-	self->ps = (size_t)wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dmabuf)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(dmabuf);
 
 TEST_F(dmabuf, export_errors)
 {

@@ -105,22 +105,7 @@ static void check_call(struct __test_metadata *_metadata, int fd,
 	}
 }
 
-FIXTURE(leak) {
-	int fd;
-	__u64 ps;
-};
-
-FIXTURE_SETUP(leak)
-{
-	self->ps = wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd);
-}
-
-FIXTURE_TEARDOWN(leak)
-{
-	close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(leak);
 
 TEST_F(leak, version)
 {

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -305,4 +307,60 @@ int wsh_touch(const volatile void *p, bool write)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return -1;
+}
+
+int wsh_in_child(int (*fn)(int), int arg)
+{
+	pid_t pid = wsh_fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+	return wsh_wait_pid(pid);
+}
+
+pid_t wsh_fork_peer(int (*fn)(int sock), int *sock)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	pid = wsh_fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(fn(sv[1]));
+	}
+	close(sv[1]);
+	if (pid < 0)
+		close(sv[0]);
+	else
+		*sock = sv[0];
+	return pid;
+}
+
+/* ------------------------------- sharing -------------------------------- */
+
+int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
+		      struct wsheap_create *c, unsigned char **map, int *efd)
+{
+	size_t len = pages * wsh_ps();
+	struct wsheap_export e = { .flags = flags };
+	int ret = wsh_create(fd, UINT64_MAX, 0, 0, c);
+
+	if (!ret)
+		ret = wsh_alloc_gen(fd, c->handle, len, 0, NULL, NULL);
+	if (ret)
+		return ret;
+	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    (off_t)c->mmap_offset);
+	if (*map == MAP_FAILED)
+		return -errno;
+	wsh_fill(*map, len, seed);
+	e.handle = c->handle;
+	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
+	if (!ret)
+		*efd = e.fd;
+	return ret;
 }

@@ -13,7 +13,10 @@
 #ifndef WSH_SUPPORT_H
 #define WSH_SUPPORT_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -64,6 +67,19 @@ long wsh_nonzero(const void *p, size_t len);
 
 /* ---- children ---- */
 
+/*
+ * In a forked child, which must not use the harness's ASSERT/EXPECT: when
+ * @cond is false, say which check failed on stderr and return 1 (the exit
+ * code the parent asserts on).
+ */
+#define CK(cond) do {							\
+	if (!(cond)) {							\
+		fprintf(stderr, "# child %s:%d: %s (errno %d: %s)\n",	\
+			__func__, __LINE__, #cond, errno, strerror(errno)); \
+		return 1;						\
+	}								\
+} while (0)
+
 /* fork() with the default SIGBUS/SIGSEGV dispositions in the child. */
 pid_t wsh_fork(void);
 /*
@@ -76,6 +92,14 @@ int wsh_status_code(int status);
 #define WSH_KILLED_BY(sig)	(1000 + (sig))
 /* Wait for @pid: wsh_status_code() of how it ended, -1 if waiting failed. */
 int wsh_wait_pid(pid_t pid);
+/* Run @fn(@arg) in a forked child: wsh_wait_pid() of it (0: it returned 0). */
+int wsh_in_child(int (*fn)(int), int arg);
+/*
+ * Fork a child that runs @fn(its end of a new AF_UNIX stream socket pair)
+ * and exits with its result; *@sock is the caller's end.  The child's pid,
+ * or -1 (nothing left open).
+ */
+pid_t wsh_fork_peer(int (*fn)(int sock), int *sock);
 /*
  * Touch one byte in a child.  Returns 0 if the access worked, the signal
  * number that killed the child otherwise (SIGBUS expected), -1 on error.
@@ -83,5 +107,15 @@ int wsh_wait_pid(pid_t pid);
  * matter or where a fault is expected.
  */
 int wsh_touch(const volatile void *p, bool write);
+
+/* ---- sharing ---- */
+
+/*
+ * The start of most sharing tests: a heap of @pages committed pages in
+ * context @fd (*@c), mapped read-write at *@map and filled with pattern
+ * @seed (wsh_fill()), and an EXPORT of it with @flags in *@efd.
+ */
+int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
+		      struct wsheap_create *c, unsigned char **map, int *efd);
 
 #endif /* WSH_SUPPORT_H */

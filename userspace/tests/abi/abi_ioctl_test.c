@@ -208,12 +208,8 @@ TEST_F(dev, set_address_is_reported)
 	sa.address += 1;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
 	sa.address -= 1;
-	sa.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
-	sa.flags = 0;
-	sa.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
-	sa.reserved[1] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_SET_ADDRESS, sa, flags, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_SET_ADDRESS, sa, reserved[1], 1);
 	sa.handle = 0;
 	EXPECT_EQ(-ENOENT, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
@@ -770,8 +766,7 @@ TEST_F(dev, reset_unknown_flags_and_reserved)
 
 	memset(&r, 0, sizeof(r));
 	r.handle = c.handle;
-	r.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r));
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_RESET, r, flags, 1);
 	r.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r));
 	for (k = 0; k < 2; k++) {
@@ -871,8 +866,7 @@ TEST_F(dev, destroy_unknown_flags_and_reserved)
 	ASSERT_EQ(0, new_heap(self->fd, &h));
 	memset(&d, 0, sizeof(d));
 	d.handle = h;
-	d.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_DESTROY, d, flags, 1);
 	d.flags = ~0U;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
 	for (k = 0; k < 2; k++) {

@@ -106,6 +106,18 @@ static inline int wsh_version(int fd, struct wsheap_version *out)
 	}								\
 	struct wsh_context_fixture_##name	/* the caller's ';' ends it */
 
+/*
+ * EXPECT that @cmd fails with EINVAL on context @fd while the field @field
+ * of its argument @arg (a struct, otherwise valid) holds @bad; the field is
+ * 0 again afterwards.  The ABI's every reserved bit is checked this way.
+ */
+#define EXPECT_EINVAL_WITH(fd, cmd, arg, field, bad) do {		\
+	(arg).field = (bad);						\
+	EXPECT_EQ(-EINVAL, wsh_ioctl(fd, cmd, &(arg)))			\
+		TH_LOG("%s = %s", #field, #bad);			\
+	(arg).field = 0;						\
+} while (0)
+
 /* INFO of @handle, or a struct of 0xff bytes when INFO itself fails. */
 static inline struct wsheap_info wsh_info_or_junk(int fd, __u32 handle)
 {

@@ -432,15 +432,9 @@ TEST_F(dmabuf, export_errors)
 	memset(&d, 0, sizeof(d));
 	d.handle = c.handle;
 	d.size = ps;
-	d.flags = 1U << 2;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.flags = 0;
-	d.pad = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.pad = 0;
-	d.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.reserved[1] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, flags, 1U << 2);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, pad, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, reserved[1], 1);
 
 	/* the handle */
 	EXPECT_EQ(-ENOENT, wsh_export_dmabuf(self->fd, 0, 0, 0, ps, &dfd));

@@ -196,17 +196,10 @@ TEST_F(share, export_errors)
 
 	memset(&e, 0, sizeof(e));
 	e.handle = c.handle;
-	e.flags = 1U << 2;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.flags = 0x80000000U;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.flags = 0;
-	e.pad = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.pad = 0;
-	e.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.reserved[0] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, flags, 1U << 2);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, flags, 0x80000000U);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, pad, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, reserved[0], 1);
 	e.reserved[1] = 1ULL << 63;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
 
@@ -431,14 +424,9 @@ TEST_F(share, import_flags_reserved_einval)
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	memset(&im, 0, sizeof(im));
 	im.fd = efd;
-	im.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.flags = WSHEAP_ACCESS_RDONLY << 4;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.flags = 0;
-	im.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.reserved[0] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, flags, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, flags, WSHEAP_ACCESS_RDONLY << 4);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, reserved[0], 1);
 	im.reserved[1] = 2;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
 	/* nothing was copied back on failure */

@@ -37,15 +37,6 @@ static unsigned long cmd_sized(int i, size_t size)
 	return cmd_with(i, _IOC_DIR(wsh_cmds[i].cmd), WSHEAP_IOC_MAGIC, size);
 }
 
-union wsh_any {
-	struct wsheap_create c;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_destroy d;
-	struct wsheap_info i;
-	struct wsheap_version v;
-};
-
 /* Largest size _IOC can encode. */
 #define WSH_IOC_SIZE_MAX	((1u << _IOC_SIZEBITS) - 1)
 
@@ -55,7 +46,7 @@ union wsh_any {
  */
 static void valid_arg(int i, void *buf, size_t len, __u32 h)
 {
-	union wsh_any u;
+	union wsh_any_arg u;
 
 	memset(&u, 0, sizeof(u));
 	switch (i) {
@@ -1058,7 +1049,7 @@ TEST_F(dev, smaller_struct_einval)
 /* Check that command @i with a valid argument did its job. */
 static bool did_its_job(int i, int fd, const void *buf, __u32 h)
 {
-	union wsh_any u;
+	union wsh_any_arg u;
 	struct wsheap_info info;
 
 	memcpy(&u, buf, wsh_cmds[i].size);

@@ -118,6 +118,32 @@ static inline int wsh_version(int fd, struct wsheap_version *out)
 	(arg).field = 0;						\
 } while (0)
 
+/*
+ * The variants of fixture @name that run its tests on a plain heap and on
+ * one created with ZERO_ON_RESET (variant->flags: CREATE's flags).
+ */
+#define WSH_CREATE_FLAG_VARIANTS(name)					\
+	FIXTURE_VARIANT(name) {						\
+		__u32 flags;						\
+	};								\
+	FIXTURE_VARIANT_ADD(name, plain) { .flags = 0 };		\
+	FIXTURE_VARIANT_ADD(name, zero_on_reset) {			\
+		.flags = WSHEAP_CREATE_ZERO_ON_RESET			\
+	}
+
+/* Room for the argument of any wsheap command. */
+union wsh_any_arg {
+	struct wsheap_create c;
+	struct wsheap_alloc a;
+	struct wsheap_reset r;
+	struct wsheap_destroy d;
+	struct wsheap_info i;
+	struct wsheap_version v;
+	struct wsheap_export e;
+	struct wsheap_import im;
+	struct wsheap_export_dmabuf db;
+};
+
 /* INFO of @handle, or a struct of 0xff bytes when INFO itself fails. */
 static inline struct wsheap_info wsh_info_or_junk(int fd, __u32 handle)
 {

@@ -24,15 +24,7 @@
 
 /* The largest argument struct, plus a tail for the larger-struct calls. */
 union arg {
-	struct wsheap_create c;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_destroy d;
-	struct wsheap_info i;
-	struct wsheap_version v;
-	struct wsheap_export e;
-	struct wsheap_import im;
-	struct wsheap_export_dmabuf db;
+	union wsh_any_arg s;
 	unsigned char b[128 + TAIL];
 };
 
@@ -354,14 +346,14 @@ TEST_F(leak, failing_calls_copy_nothing_back)
 		/* handle 0 / fd -1 in the first word, reserved zero: ENOENT or EBADF */
 		memset(&a, 0, 4);
 		if (cmds[k] == WSHEAP_IOC_IMPORT)
-			a.im.fd = -1;
+			a.s.im.fd = -1;
 		switch (k) {
-		case 0: memset(a.a.reserved, 0, sizeof(a.a.reserved)); a.a.flags = 0; break;
-		case 1: memset(a.r.reserved, 0, sizeof(a.r.reserved)); a.r.flags = 0; break;
-		case 2: a.i.reserved = 0; break;
-		case 3: memset(a.e.reserved, 0, sizeof(a.e.reserved)); a.e.flags = 0; a.e.pad = 0; break;
-		case 4: memset(a.db.reserved, 0, sizeof(a.db.reserved)); a.db.flags = 0; a.db.pad = 0; break;
-		case 5: memset(a.im.reserved, 0, sizeof(a.im.reserved)); a.im.flags = 0; break;
+		case 0: memset(a.s.a.reserved, 0, sizeof(a.s.a.reserved)); a.s.a.flags = 0; break;
+		case 1: memset(a.s.r.reserved, 0, sizeof(a.s.r.reserved)); a.s.r.flags = 0; break;
+		case 2: a.s.i.reserved = 0; break;
+		case 3: memset(a.s.e.reserved, 0, sizeof(a.s.e.reserved)); a.s.e.flags = 0; a.s.e.pad = 0; break;
+		case 4: memset(a.s.db.reserved, 0, sizeof(a.s.db.reserved)); a.s.db.flags = 0; a.s.db.pad = 0; break;
+		case 5: memset(a.s.im.reserved, 0, sizeof(a.s.im.reserved)); a.s.im.flags = 0; break;
 		}
 		before = a;
 		EXPECT_GT(0, wsh_ioctl(self->fd, cmds[k], &a));

@@ -1272,14 +1272,26 @@ TEST_F(dev, bad_pointer_efault)
 	munmap(area, 2 * ps);
 }
 
+/* @cmd with its argument (@size bytes at @arg) in the read-only page @page. */
+static int ioctl_read_only_arg(int fd, unsigned long cmd, unsigned char *page,
+			       size_t ps, const void *arg, size_t size)
+{
+	if (mprotect(page, ps, PROT_READ | PROT_WRITE))
+		return -errno;
+	memcpy(page, arg, size);
+	if (mprotect(page, ps, PROT_READ))
+		return -errno;
+	return wsh_ioctl(fd, cmd, page);
+}
+
 TEST_F(dev, efault_on_copy_out_changes_nothing)
 {
 	const size_t ps = self->ps;
 	struct wsheap_info before, after;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_info qi;
-	struct wsheap_version v;
+	struct wsheap_version v = { 0 };
+	struct wsheap_alloc a = { .size = 100 };
+	struct wsheap_reset r = { 0 };
+	struct wsheap_info qi = { 0 };
 	unsigned char *page;
 	__u32 h;
 
@@ -1289,39 +1301,25 @@ TEST_F(dev, efault_on_copy_out_changes_nothing)
 	ASSERT_EQ(0, new_heap(self->fd, &h));
 	ASSERT_EQ(0, wsh_alloc(self->fd, h, 10, 0, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, h, &before));
+	a.handle = r.handle = qi.handle = h;
 
 	/* ALLOC from a read-only struct: readable, but the result can't land. */
-	memset(&a, 0, sizeof(a));
-	a.handle = h;
-	a.size = 100;
-	memcpy(page, &a, sizeof(a));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_ALLOC, page,
+					       ps, &a, sizeof(a)));
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("ALLOC took effect");
 
 	/* ABI 1's RESET writes back, so likewise */
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&r, 0, sizeof(r));
-	r.handle = h;
-	memcpy(page, &r, sizeof(r));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_RESET_V0, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_RESET_V0,
+					       page, ps, &r, sizeof(r)));
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("RESET took effect");
 
 	/* INFO and VERSION have nowhere to write */
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&qi, 0, sizeof(qi));
-	qi.handle = h;
-	memcpy(page, &qi, sizeof(qi));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_INFO, page));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&v, 0, sizeof(v));
-	memcpy(page, &v, sizeof(v));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_VERSION, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_INFO, page,
+					       ps, &qi, sizeof(qi)));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_VERSION,
+					       page, ps, &v, sizeof(v)));
 
 	/* and the heap still works normally */
 	EXPECT_EQ(0, wsh_alloc(self->fd, h, 100, 0, NULL));

@@ -425,10 +425,7 @@ TEST_F(map, destroy_then_sigbus_everywhere)
 	struct waiter w;
 	unsigned char *p;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, 2 * ps, 8);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 8, &c, &p));
 	ASSERT_EQ(0, start_waiter(&w, p + ps));
 
 	ASSERT_EQ(0, wsh_destroy(self->fd, c.handle));
@@ -648,10 +645,7 @@ TEST_F(map, reset_trim_zero_releases_all)
 	unsigned char *p;
 	size_t n;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, 4 * ps, 11);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 11, &c, &p));
 	ASSERT_EQ(0, wsh_reset(self->fd, c.handle, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
 	EXPECT_EQ(0ULL, i.committed);
@@ -675,10 +669,7 @@ TEST_F(map, fork_child_writes_parent_reads)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, ps, 12);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 12, &c, &p));
 
 	pid = fork();
 	ASSERT_LE(0, pid);

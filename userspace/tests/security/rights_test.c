@@ -377,24 +377,37 @@ static ssize_t proc_mem_write(void *p, unsigned char b)
 	return n;
 }
 
-TEST_F(ro, proc_self_mem_pwrite)
+/*
+ * A write of one byte by @write (1 if it landed, else < 0) must fail on the
+ * read-only view and leave it as it was; on a read-write view of the same
+ * heap it must work (the control), where the kernel can pin heap pages.
+ */
+static void write_needs_rw(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(ro) *self,
+			   ssize_t (*write)(void *p, unsigned char b),
+			   unsigned char b)
 {
 	unsigned char *ro, *rw, old;
 
 	ro = map_ro(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, ro);
 	old = ro[0];
-	EXPECT_GT(0, proc_mem_write(ro, (unsigned char)~old));
+	EXPECT_GT(0, write(ro, (unsigned char)~old));
 	EXPECT_EQ(old, ro[0]);
 	munmap(ro, self->len);
 
 	rw = map_rw(self, PROT_RW);
 	ASSERT_NE(MAP_FAILED, rw);
 	if (self->gup) {
-		EXPECT_EQ(1, proc_mem_write(rw, 0x77));
-		EXPECT_EQ(0x77, rw[0]);
+		EXPECT_EQ(1, write(rw, b));
+		EXPECT_EQ(b, rw[0]);
 	}
 	munmap(rw, self->len);
+}
+
+TEST_F(ro, proc_self_mem_pwrite)
+{
+	write_needs_rw(_metadata, self, proc_mem_write, 0x77);
 }
 
 static ssize_t vm_write_self(void *p, unsigned char b)
@@ -408,22 +421,7 @@ static ssize_t vm_write_self(void *p, unsigned char b)
 
 TEST_F(ro, process_vm_writev_into)
 {
-	unsigned char *ro, *rw, old;
-
-	ro = map_ro(self, PROT_READ);
-	ASSERT_NE(MAP_FAILED, ro);
-	old = ro[0];
-	EXPECT_GT(0, vm_write_self(ro, (unsigned char)~old));
-	EXPECT_EQ(old, ro[0]);
-	munmap(ro, self->len);
-
-	rw = map_rw(self, PROT_RW);
-	ASSERT_NE(MAP_FAILED, rw);
-	if (self->gup) {
-		EXPECT_EQ(1, vm_write_self(rw, 0x66));
-		EXPECT_EQ(0x66, rw[0]);
-	}
-	munmap(rw, self->len);
+	write_needs_rw(_metadata, self, vm_write_self, 0x66);
 }
 
 /*

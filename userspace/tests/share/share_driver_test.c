@@ -463,10 +463,7 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	int dfd, efd, ctx2;
 	struct wsheap_import im;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 4 * ps, 1);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 1, &c, &h));
 
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
 	EXPECT_EQ((off_t)(2 * ps), lseek(dfd, 0, SEEK_END));
@@ -514,10 +511,7 @@ TEST_F(dmabuf, descriptor_flags)
 	unsigned char *h, *d;
 	int dfd, nfd, rfd, fl;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 4);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 4, &c, &h));
 
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, ps, &dfd));
 	fl = fcntl(dfd, F_GETFD);

@@ -151,10 +151,7 @@ TEST_F(share, export_fd_maps_heap_offsets)
 	unsigned char *h, *e, *mid;
 	int efd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 4 * ps, 1);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 1, &c, &h));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	EXPECT_LE(0, efd);
@@ -502,10 +499,7 @@ TEST_F(share, rdonly_import_maps_read_only)
 	unsigned char *h, *r;
 	int rfd, ctx2;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, ps, 6);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 6, &c, &h));
 	wsh_fill(h + ps, ps, 6);
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
@@ -1154,10 +1148,7 @@ TEST_F(share, reset_by_importer_seen_by_creator)
 	int efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 3 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 3 * ps, 60);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 3, 60, &c, &h));
 	st = sh_status(self->fd, c.mmap_offset);
 	ASSERT_NE(NULL, st);
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));

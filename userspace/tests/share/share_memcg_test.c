@@ -291,13 +291,22 @@ static int populate_over_limit(int sock)
 	return 0;
 }
 
-TEST_F_TIMEOUT(memcg, populate_over_limit_enomem, 120)
+/*
+ * Run @fn in the test cgroup limited to 8 MiB: it must run to its end (exit
+ * 0), never OOM-killed.
+ */
+static void run_over_limit(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(memcg) *self, int (*fn)(int))
 {
 	ASSERT_EQ(0, cg_set("memory.max", "8388608"));
-	ASSERT_LT(0, start_in_cgroup(_metadata, self, populate_over_limit));
-	/* the child ran to its end: not OOM-killed */
+	ASSERT_LT(0, start_in_cgroup(_metadata, self, fn));
 	EXPECT_EQ(0, reap(self));
 	EXPECT_EQ(0ULL, cg_key("memory.events", "oom_kill"));
+}
+
+TEST_F_TIMEOUT(memcg, populate_over_limit_enomem, 120)
+{
+	run_over_limit(_metadata, self, populate_over_limit);
 	EXPECT_LT(0ULL, cg_key("memory.events", "max"));
 }
 
@@ -355,10 +364,7 @@ static int lazy_over_limit(int sock)
 
 TEST_F_TIMEOUT(memcg, lazy_over_limit_sigbus, 120)
 {
-	ASSERT_EQ(0, cg_set("memory.max", "8388608"));
-	ASSERT_LT(0, start_in_cgroup(_metadata, self, lazy_over_limit));
-	EXPECT_EQ(0, reap(self));
-	EXPECT_EQ(0ULL, cg_key("memory.events", "oom_kill"));
+	run_over_limit(_metadata, self, lazy_over_limit);
 }
 
 /* -------------------- reclaim of kept pages (the shrinker) --------------- */

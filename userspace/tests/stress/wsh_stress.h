@@ -93,6 +93,22 @@ static inline bool wsh_chance(struct wsh_rng *r, unsigned int percent)
 
 /* ------------------------------------------------------------- ioctl --- */
 
+/*
+ * What a busy child (one that is killed at some point) leaves behind, at
+ * random: heap @h of context @fd reset or not, destroyed but one time in
+ * @keep_one_in, its dma-buf @dfd (if >= 0) closed or left open.
+ */
+static inline void wsh_leave_at_random(struct wsh_rng *r, int fd, unsigned int h,
+				       int dfd, unsigned int keep_one_in)
+{
+	if (wsh_below(r, 2))
+		wsh_reset(fd, h, NULL);
+	if (wsh_below(r, keep_one_in))
+		wsh_destroy(fd, h);
+	if (dfd >= 0 && wsh_below(r, 2))
+		close(dfd);
+}
+
 static inline int wsh_alloc(int fd, unsigned int h, ull size, ull align,
 			    ull *off, ull *gen)
 {

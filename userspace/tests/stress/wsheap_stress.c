@@ -579,12 +579,7 @@ static void __attribute__((noreturn)) victim(ull seed)
 			close(x);
 		}
 		d = wsh_dmabuf(fd, c.handle, 0, 64 << 10, 0);
-		if (wsh_below(&r, 2))
-			wsh_reset(fd, c.handle, NULL);
-		if (wsh_below(&r, 2))
-			wsh_destroy(fd, c.handle);
-		if (d >= 0 && wsh_below(&r, 2))
-			close(d);
+		wsh_leave_at_random(&r, fd, c.handle, d, 2);
 	}
 }
 

@@ -342,11 +342,10 @@ pid_t wsh_fork_peer(int (*fn)(int sock), int *sock)
 
 /* ------------------------------- sharing -------------------------------- */
 
-int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
-		      struct wsheap_create *c, unsigned char **map, int *efd)
+int wsh_filled_heap(int fd, size_t pages, unsigned int seed,
+		    struct wsheap_create *c, unsigned char **map)
 {
 	size_t len = pages * wsh_ps();
-	struct wsheap_export e = { .flags = flags };
 	int ret = wsh_create(fd, UINT64_MAX, 0, 0, c);
 
 	if (!ret)
@@ -358,6 +357,17 @@ int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
 	if (*map == MAP_FAILED)
 		return -errno;
 	wsh_fill(*map, len, seed);
+	return 0;
+}
+
+int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
+		      struct wsheap_create *c, unsigned char **map, int *efd)
+{
+	struct wsheap_export e = { .flags = flags };
+	int ret = wsh_filled_heap(fd, pages, seed, c, map);
+
+	if (ret)
+		return ret;
 	e.handle = c->handle;
 	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
 	if (!ret)

@@ -111,9 +111,14 @@ int wsh_touch(const volatile void *p, bool write);
 /* ---- sharing ---- */
 
 /*
- * The start of most sharing tests: a heap of @pages committed pages in
- * context @fd (*@c), mapped read-write at *@map and filled with pattern
- * @seed (wsh_fill()), and an EXPORT of it with @flags in *@efd.
+ * A heap of @pages committed pages in context @fd (*@c), mapped read-write
+ * at *@map and filled with pattern @seed (wsh_fill()).
+ */
+int wsh_filled_heap(int fd, size_t pages, unsigned int seed,
+		    struct wsheap_create *c, unsigned char **map);
+/*
+ * wsh_filled_heap(), the start of most sharing tests, and an EXPORT of the
+ * heap with @flags in *@efd.
  */
 int wsh_exported_heap(int fd, size_t pages, unsigned int seed, __u32 flags,
 		      struct wsheap_create *c, unsigned char **map, int *efd);

@@ -153,12 +153,7 @@ static void __attribute__((noreturn)) busy_child(ull seed)
 			close(x);
 		}
 		d = wsh_dmabuf(fd, c.handle, 0, ps, 0);
-		if (wsh_below(&r, 2))
-			wsh_reset(fd, c.handle, NULL);
-		if (wsh_below(&r, 3))
-			wsh_destroy(fd, c.handle);
-		if (d >= 0 && wsh_below(&r, 2))
-			close(d);
+		wsh_leave_at_random(&r, fd, c.handle, d, 3);
 	}
 }
 

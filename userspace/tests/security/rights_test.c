@@ -187,6 +187,21 @@ static void report_upgrade(struct __test_metadata *_metadata,
 	ro[0] = (unsigned char)~ro[0];
 }
 
+/*
+ * After an attempt to make the read-only view @ro writable that returned
+ * @r (0: it worked, which the test already failed on): what the holder
+ * could do then, or that a write still faults; @ro is unmapped.
+ */
+static void after_upgrade(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(ro) *self, void *ro, int r)
+{
+	if (!r)
+		report_upgrade(_metadata, self, ro);
+	else
+		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
+	munmap(ro, self->len);
+}
+
 TEST_F(ro, mmap_prot_write_eacces)
 {
 	unsigned char *ro;
@@ -254,11 +269,7 @@ TEST_F(ro, remap_file_pages_then_mprotect)
 		EXPECT_EQ(-1L, wsh_check(ro, self->len, 1));
 	r = mprotect(ro, self->len, PROT_RW);
 	EXPECT_EQ(-1, r) TH_LOG("mprotect(PROT_WRITE) after remap_file_pages worked");
-	if (!r)
-		report_upgrade(_metadata, self, ro);
-	else
-		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
-	munmap(ro, self->len);
+	after_upgrade(_metadata, self, ro, r);
 
 	rw = map_rw(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, rw);
@@ -297,11 +308,7 @@ TEST_F(ro, mremap_then_mprotect)
 	r = mremap_then_mprotect(&ro, self->len);
 	EXPECT_NE(-ENOMEM, r) TH_LOG("mremap failed");
 	EXPECT_NE(0, r) TH_LOG("the moved read-only mapping became writable");
-	if (!r)
-		report_upgrade(_metadata, self, ro);
-	else
-		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
-	munmap(ro, self->len);
+	after_upgrade(_metadata, self, ro, r);
 
 	rw = map_rw(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, rw);

@@ -61,6 +61,23 @@ static inline double wsh_now(void)
 	return (double)wsh_now_ns() / 1e9;
 }
 
+/*
+ * Without /dev/wsheap every one of a program's @n TAP cases (named @what)
+ * is a skip: print them and return true.
+ */
+static inline bool wsh_skip_without_device(int n, const char *what)
+{
+	int i, err;
+
+	if (!access(WSHEAP_DEVICE, R_OK | W_OK))
+		return false;
+	err = errno;
+	for (i = 0; i < n; i++)
+		printf("ok %d %s # SKIP %s: %s\n", i + 1, what, WSHEAP_DEVICE,
+		       strerror(err));
+	return true;
+}
+
 /* ---------------------------------------------------------------- rng --- */
 
 struct wsh_rng {
@@ -381,6 +398,43 @@ static inline volatile struct wsheap_status *wsh_map_status(int fd,
 static inline ull wsh_status_gen(volatile struct wsheap_status *st)
 {
 	return __atomic_load_n(&st->generation, __ATOMIC_ACQUIRE);
+}
+
+/* --------------------------------------------------------- processes --- */
+
+/*
+ * Start the @n worker processes of a run: process i exits with @fn(i) and
+ * has socks[i], a datagram socket pair every process can send to it on
+ * (socks[i][1]) and it receives on (socks[i][0]); the parent closes its
+ * copies, so descriptors still in flight at the end die with the last
+ * process.  0, or -1 with the reason on stderr (no process started then
+ * waits for nothing: the caller exits).
+ */
+static inline int wsh_start_procs(int n, int (*socks)[2], pid_t *pids,
+				  int (*fn)(int idx))
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i])) {
+			perror("socketpair");
+			return -1;
+		}
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			perror("fork");
+			return -1;
+		}
+		if (!pids[i])
+			_exit(fn(i));
+	}
+	for (i = 0; i < n; i++) {
+		close(socks[i][0]);
+		close(socks[i][1]);
+	}
+	return 0;
 }
 
 /* --------------------------------------------------- shared rwlocks --- */

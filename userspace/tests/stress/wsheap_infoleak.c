@@ -113,18 +113,38 @@ TEST_F(leak, version)
 		   sizeof(in), NULL, NULL);
 }
 
+/*
+ * The argument @x of a command on handle @h with every byte the kernel
+ * must ignore or overwrite poisoned (0xa5), flags and reserved words 0.
+ */
+#define POISONED(x, h) do {						\
+	memset(&(x), 0xa5, sizeof(x));					\
+	(x).handle = (h);						\
+	(x).flags = 0;							\
+	memset((x).reserved, 0, sizeof((x).reserved));			\
+} while (0)
+
+/*
+ * The handle a call returned (@got) is the kernel's choice: when it is in
+ * range, expect it (*@handle) and the mmap offset derived from it (*@off);
+ * note it in @handles (count first) to destroy later.
+ */
+static void fix_one_handle(__u32 *handle, __u64 *off, __u32 got,
+			   __u32 *handles)
+{
+	if (got && got <= (1u << 23) - 1) {
+		*handle = got;
+		*off = (__u64)got << WSHEAP_SPAN_SHIFT;
+	}
+	handles[handles[0]++ + 1] = got;
+}
+
 static void fix_create(void *want, const void *got, void *ctx)
 {
 	struct wsheap_create *w = want;
-	const struct wsheap_create *g = got;
-	__u32 *handles = ctx;
 
-	/* the handle is the kernel's choice: in range, offset derived */
-	if (g->handle && g->handle <= (1u << 23) - 1) {
-		w->handle = g->handle;
-		w->mmap_offset = (__u64)g->handle << WSHEAP_SPAN_SHIFT;
-	}
-	handles[handles[0]++ + 1] = g->handle;
+	fix_one_handle(&w->handle, &w->mmap_offset,
+		       ((const struct wsheap_create *)got)->handle, ctx);
 }
 
 /* The second RESET pass reports generation 2: patch the expectation. */
@@ -208,10 +228,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 	check_call(_metadata, self->fd, WSHEAP_IOC_INFO, &i, &iw, sizeof(i),
 		   NULL, NULL);
 
-	memset(&r, 0xa5, sizeof(r));
-	r.handle = h;
-	r.flags = 0;
-	memset(r.reserved, 0, sizeof(r.reserved));
+	POISONED(r, h);
 	rw = r;
 	rw.generation = 1;
 	/* twice: generation 1, then 2 */
@@ -219,10 +236,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 		   fix_gen, NULL);
 
 	/* DESTROY is _IOW: the kernel writes nothing back */
-	memset(&d, 0xa5, sizeof(d));
-	d.handle = h;
-	d.flags = 0;
-	memset(d.reserved, 0, sizeof(d.reserved));
+	POISONED(d, h);
 	dc = d;
 	ASSERT_EQ(0, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
 	EXPECT_EQ(0, memcmp(&d, &dc, sizeof(d)));
@@ -235,49 +249,42 @@ TEST_F(leak, reset_generations)
 	struct wsheap_reset r, rw;
 
 	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
-	memset(&r, 0xa5, sizeof(r));
-	r.handle = c.handle;
-	r.flags = 0;
-	memset(r.reserved, 0, sizeof(r.reserved));
+	POISONED(r, c.handle);
 	rw = r;
 	rw.generation = 1;
 	check_call(_metadata, self->fd, WSHEAP_IOC_RESET_V0, &r, &rw, sizeof(r),
 		   fix_gen, NULL);
 }
 
+/*
+ * The descriptor a call returned (@got) is what we expect (*@want) when it
+ * is open; note it in @fds (count first) to close later.
+ */
+static void fix_one_fd(__s32 *want, __s32 got, int *fds)
+{
+	if (got >= 0 && fcntl(got, F_GETFD) >= 0)
+		*want = got;
+	fds[fds[0]++ + 1] = got;
+}
+
 static void fix_fd(void *want, const void *got, void *ctx)
 {
-	struct wsheap_export *w = want;
-	const struct wsheap_export *g = got;
-	int *fds = ctx;
-
-	if (g->fd >= 0 && fcntl(g->fd, F_GETFD) >= 0)
-		w->fd = g->fd;
-	fds[fds[0]++ + 1] = g->fd;
+	fix_one_fd(&((struct wsheap_export *)want)->fd,
+		   ((const struct wsheap_export *)got)->fd, ctx);
 }
 
 static void fix_dmabuf_fd(void *want, const void *got, void *ctx)
 {
-	struct wsheap_export_dmabuf *w = want;
-	const struct wsheap_export_dmabuf *g = got;
-	int *fds = ctx;
-
-	if (g->fd >= 0 && fcntl(g->fd, F_GETFD) >= 0)
-		w->fd = g->fd;
-	fds[fds[0]++ + 1] = g->fd;
+	fix_one_fd(&((struct wsheap_export_dmabuf *)want)->fd,
+		   ((const struct wsheap_export_dmabuf *)got)->fd, ctx);
 }
 
 static void fix_import(void *want, const void *got, void *ctx)
 {
 	struct wsheap_import *w = want;
-	const struct wsheap_import *g = got;
-	__u32 *handles = ctx;
 
-	if (g->handle && g->handle <= (1u << 23) - 1) {
-		w->handle = g->handle;
-		w->mmap_offset = (__u64)g->handle << WSHEAP_SPAN_SHIFT;
-	}
-	handles[handles[0]++ + 1] = g->handle;
+	fix_one_handle(&w->handle, &w->mmap_offset,
+		       ((const struct wsheap_import *)got)->handle, ctx);
 }
 
 TEST_F(leak, export_import_dmabuf)

@@ -644,36 +644,18 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n# wsheap_stress: %d processes x %d threads, %llu s, seed %llu\n",
 	       opt.procs, opt.threads, opt.seconds, opt.seed);
 	printf("1..%d\n", opt.procs + 2);
-	if (access(WSHEAP_DEVICE, R_OK | W_OK)) {
-		for (i = 0; i < opt.procs + 2; i++)
-			printf("ok %d stress # SKIP %s: %s\n", i + 1, WSHEAP_DEVICE,
-			       strerror(errno));
+	if (wsh_skip_without_device(opt.procs + 2, "stress"))
 		return 0;
-	}
 	G = mmap(NULL, sizeof(*G), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		 -1, 0);
 	if (G == MAP_FAILED)
 		return 1;
 	wsh_rwlock_init_shared(&G->resetlock);
-	for (i = 0; i < opt.procs; i++)
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i]))
-			return 1;
 	wsh_guard_install();
 	t0 = wsh_now();
 	deadline = t0 + (double)opt.seconds;
-	fflush(NULL);
-	for (i = 0; i < opt.procs; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0)
-			return 1;
-		if (!pids[i])
-			_exit(proc_main(i));
-	}
-	/* descriptors still in flight at the end die with the last socket */
-	for (i = 0; i < opt.procs; i++) {
-		close(socks[i][0]);
-		close(socks[i][1]);
-	}
+	if (wsh_start_procs(opt.procs, socks, pids, proc_main))
+		return 1;
 	run_victims();
 	for (i = 0; i < opt.procs; i++) {
 		struct pstats *s = &G->p[i];

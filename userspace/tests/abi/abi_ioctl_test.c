@@ -398,7 +398,7 @@ TEST_F(dev, alloc_bad_align)
 		1ULL << 31, 1ULL << 32, 1ULL << 40, 1ULL << 63, UINT64_MAX,
 	};
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	unsigned int n;
 
 	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
@@ -410,8 +410,7 @@ TEST_F(dev, alloc_bad_align)
 		EXPECT_EQ(-EINVAL, wsh_alloc(self->fd, c.handle, 0, bad[n], NULL))
 			TH_LOG("size 0, align %#llx", (unsigned long long)bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	/* The largest alignment itself is fine. */
 	EXPECT_EQ(0, wsh_alloc(self->fd, c.handle, 0, WSHEAP_MAX_ALIGN, NULL));
 }
@@ -447,7 +446,7 @@ TEST_F(dev, alloc_unknown_flags)
 {
 	static const __u32 bad[] = { 1, 2, 1U << 31, ~0U };
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_alloc a;
 	unsigned int n;
 
@@ -461,14 +460,13 @@ TEST_F(dev, alloc_unknown_flags)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, &a))
 			TH_LOG("flags %#x", bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 TEST_F(dev, alloc_reserved_nonzero)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_alloc a;
 	int k;
 
@@ -482,8 +480,7 @@ TEST_F(dev, alloc_reserved_nonzero)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, &a))
 			TH_LOG("reserved[%d]", k);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 /* -------------------------------- quota --------------------------------- */
@@ -505,16 +502,14 @@ TEST_F(dev, quota_exact_fill_and_one_over)
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1, 1, NULL));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1, 4096, NULL));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1000, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	/* Page-sized: three pages fit a three-page quota, one byte more not. */
 	ASSERT_EQ(0, wsh_create(self->fd, 3 * self->ps, 0, 0, &c));
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 2 * self->ps, 0, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &before));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, self->ps + 1, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, self->ps, 0, &off));
 	EXPECT_EQ(2 * self->ps, off);
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &after));
@@ -590,8 +585,7 @@ TEST_F(dev, alloc_beyond_span_efbig)
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, span * 2, 0, NULL));
 	/* cursor 0: 0 + 2^64-1 does not overflow, it just ends beyond the span */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 1, 0, NULL));	/* cursor 1 */
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &before));
@@ -603,8 +597,7 @@ TEST_F(dev, alloc_beyond_span_efbig)
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX - 8, 0, NULL));
 	/* offset 1, ends at 2^64 - 1 */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX - 1, 1, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	/* Data ends where the status area starts. */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle,
@@ -623,15 +616,14 @@ TEST_F(dev, alloc_beyond_span_efbig)
 		EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, 1, 1, NULL));
 		EXPECT_EQ(0, wsh_alloc(self->fd, c.handle, 0, 1, NULL));
 	} else {
-		after = wsh_info_or_junk(self->fd, c.handle);
-		EXPECT_TRUE(wsh_info_same(&before, &after));
+		EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	}
 }
 
 TEST_F(dev, alloc_overflow_eoverflow)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	int ret;
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, UINT64_MAX, 0, &c));
@@ -659,8 +651,7 @@ TEST_F(dev, alloc_overflow_eoverflow)
 	ret = wsh_alloc(self->fd, c.handle, UINT64_MAX, 0, NULL);
 	EXPECT_TRUE(ret == -EOVERFLOW || ret == -ENOSPC) TH_LOG("got %d", ret);
 
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 /* -------------------------------- RESET --------------------------------- */
@@ -747,7 +738,7 @@ TEST_F(dev, reset_keeps_min_trim_committed)
 TEST_F(dev, reset_unknown_flags_and_reserved)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_reset r;
 	int k;
 
@@ -767,9 +758,8 @@ TEST_F(dev, reset_unknown_flags_and_reserved)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r))
 			TH_LOG("reserved[%d]", k);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
-	EXPECT_EQ(0ULL, after.generation);
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
+	EXPECT_EQ(0ULL, before.generation);	/* so none of them reset */
 }
 
 /* ABI 2's RESET reads its struct and writes nothing back. */
@@ -958,7 +948,7 @@ TEST_F(dev, info_consistent_after_each_step)
 
 TEST_F(dev, bad_handles_enoent)
 {
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	__u32 h, gone, bad[5];
 	int n;
 
@@ -987,13 +977,12 @@ TEST_F(dev, bad_handles_enoent)
 		EXPECT_EQ(-ENOENT, wsh_destroy(self->fd, bad[n]))
 			TH_LOG("handle %#x", bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, h);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, h, &before);
 }
 
 TEST_F(dev, other_context_handle_enoent)
 {
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_create c1, c2, g;
 	__u32 foreign;
 	int fd2;
@@ -1017,8 +1006,7 @@ TEST_F(dev, other_context_handle_enoent)
 	EXPECT_EQ(-ENOENT, wsh_info(fd2, foreign, NULL));
 	EXPECT_EQ(-ENOENT, wsh_destroy(fd2, foreign));
 
-	after = wsh_info_or_junk(self->fd, c1.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c1.handle, &before);
 	EXPECT_EQ(0, wsh_info(self->fd, c2.handle, NULL));
 	close(fd2);
 }
@@ -1187,7 +1175,7 @@ TEST_F(dev, wrong_direction_enotty)
 
 	for (i = 0; i < C_NR; i++) {
 		for (dir = 0; dir < 4; dir++) {
-			struct wsheap_info before, after;
+			struct wsheap_info before;
 			__u32 h;
 
 			/* RESET's ABI 1 encoding, _IOWR, is still accepted. */
@@ -1200,8 +1188,7 @@ TEST_F(dev, wrong_direction_enotty)
 			EXPECT_EQ(-ENOTTY, wsh_ioctl(self->fd,
 				cmd_with(i, dir, WSHEAP_IOC_MAGIC, wsh_cmds[i].size), buf))
 				TH_LOG("%s with direction %u", wsh_cmds[i].name, dir);
-			after = wsh_info_or_junk(self->fd, h);
-			EXPECT_TRUE(wsh_info_same(&before, &after));
+			EXPECT_INFO_UNCHANGED(self->fd, h, &before);
 		}
 	}
 }

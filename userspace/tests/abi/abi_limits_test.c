@@ -188,8 +188,7 @@ TEST_F(limits, bytes_per_context_edquot)
 	ASSERT_EQ(0, wsh_info(fd, b.handle, &before));
 	EXPECT_EQ(-EDQUOT, wsh_alloc(fd, b.handle, 4 * ps, 0, NULL));
 	EXPECT_EQ(-EDQUOT, wsh_alloc(fd, b.handle, 3 * ps + 1, 0, NULL));
-	after = wsh_info_or_junk(fd, b.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(fd, b.handle, &before);
 
 	/* exactly up to the limit */
 	ASSERT_EQ(0, wsh_alloc(fd, b.handle, 3 * ps, 0, NULL));
@@ -242,7 +241,7 @@ TEST_F(limits, reset_gives_back_bytes_beyond_trim)
 TEST_F(limits, bytes_total_enomem)
 {
 	const __u64 ps = self->ps;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_create a, b, c;
 	int fd1, fd2;
 
@@ -259,8 +258,7 @@ TEST_F(limits, bytes_total_enomem)
 
 	ASSERT_EQ(0, wsh_info(fd2, b.handle, &before));
 	EXPECT_EQ(-ENOMEM, wsh_alloc(fd2, b.handle, 4 * ps, 0, NULL));
-	after = wsh_info_or_junk(fd2, b.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(fd2, b.handle, &before);
 
 	ASSERT_EQ(0, wsh_alloc(fd2, b.handle, 3 * ps, 0, NULL));	/* exactly full */
 	EXPECT_EQ(-ENOMEM, wsh_alloc(fd1, c.handle, 1, 0, NULL));

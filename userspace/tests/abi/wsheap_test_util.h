@@ -160,6 +160,14 @@ static inline bool wsh_info_same(const struct wsheap_info *a,
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/* EXPECT that INFO of heap @h in @fd is still *@before: a call changed nothing. */
+#define EXPECT_INFO_UNCHANGED(fd, h, before) do {			\
+	struct wsheap_info _now = wsh_info_or_junk(fd, h);		\
+									\
+	EXPECT_TRUE(wsh_info_same(before, &_now))			\
+		TH_LOG("INFO of heap %u changed", (unsigned int)(h));	\
+} while (0)
+
 /* mmap heap bytes [off, off + len) of the heap @c; MAP_FAILED on error. */
 static inline void *wsh_map_prot(int fd, const struct wsheap_create *c,
 				 __u64 off, size_t len, int prot)

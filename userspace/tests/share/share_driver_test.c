@@ -509,18 +509,14 @@ TEST_F(dmabuf, descriptor_flags)
 	const size_t ps = self->ps;
 	struct wsheap_create c;
 	unsigned char *h, *d;
-	int dfd, nfd, rfd, fl;
+	int dfd, nfd, rfd;
 
 	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 4, &c, &h));
 
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, ps, &dfd));
-	fl = fcntl(dfd, F_GETFD);
-	ASSERT_LE(0, fl);
-	EXPECT_TRUE(fl & FD_CLOEXEC);
+	EXPECT_EQ(1, wsh_cloexec(dfd));
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_NO_CLOEXEC, 0, ps, &nfd));
-	fl = fcntl(nfd, F_GETFD);
-	ASSERT_LE(0, fl);
-	EXPECT_FALSE(fl & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(nfd));
 
 	/* a read-only dma-buf maps for reading only */
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_RDONLY, ps, ps, &rfd));

@@ -222,24 +222,18 @@ TEST_F(share, export_errors)
 TEST_F(share, export_cloexec_by_default)
 {
 	struct wsheap_create c;
-	int efd, nfd, rfd, flags;
+	int efd, nfd, rfd;
 
 	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
-	flags = fcntl(efd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_TRUE(flags & FD_CLOEXEC);
+	EXPECT_EQ(1, wsh_cloexec(efd));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
-	flags = fcntl(nfd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_FALSE(flags & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(nfd));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle,
 			       WSHEAP_EXPORT_RDONLY | WSHEAP_EXPORT_NO_CLOEXEC, &rfd));
-	flags = fcntl(rfd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_FALSE(flags & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(rfd));
 	/* every export is a new descriptor; O_RDWR unless RDONLY */
 	EXPECT_NE(efd, nfd);
 	EXPECT_NE(nfd, rfd);

@@ -110,6 +110,13 @@ int wsh_param_write_u64(const char *name, __u64 val)
 	return wsh_param_write(name, buf);
 }
 
+int wsh_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl < 0 ? -errno : !!(fl & FD_CLOEXEC);
+}
+
 /* -------------------------------- time ---------------------------------- */
 
 __u64 wsh_now_ns(void)

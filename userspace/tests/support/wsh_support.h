@@ -28,6 +28,9 @@
 __u64 wsh_ps(void);
 int wsh_open(void);
 
+/* Is @fd close-on-exec: 1, 0, or -errno. */
+int wsh_cloexec(int fd);
+
 /* ---- files (sysfs, debugfs, procfs knobs) and module parameters ---- */
 
 /* Read @path into @buf (NUL-terminated, trailing newline and blanks cut). */

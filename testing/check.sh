@@ -67,10 +67,12 @@ for t in "${tests[@]}"; do
 done
 # The debug kernel runs everything several times slower: its guest loads
 # wsheap with a smaller max_heaps_per_context (the tests that fill a context
-# read the limit) and runs the long loops of the tests a quarter as often
-# (tests/support/wsh_scale.h).
-debug_settings="WSHEAP_MODULE_PARAMS=max_heaps_per_context=1024
-export WSHEAP_TEST_SCALE=4"
+# read the limit), runs the long loops of the tests an eighth as often
+# (tests/support/wsh_scale.h) and does 4 load/unload cycles (the first four
+# are the ones that check every kind of holder).
+debug_settings="WSHEAP_MODULE_PARAMS=max_heaps_per_context=256
+export WSHEAP_TEST_SCALE=8
+RELOAD_CYCLES=4"
 
 # boot_kernel LABEL KDIR KERNEL_IMAGE MODULES_DIR [kunit.py [SETTINGS]]
 # MODULES_DIR: the kernel's own modules (for the dma-buf importers), or "".

@@ -779,13 +779,13 @@ TEST(reset_trim_keeps_up_to_trim)
 TEST_F_TIMEOUT(slow, reset_10000_times_no_mapping_leak, 300)
 {
 	struct wsheap_stats warm = { 0 }, end;
-	int maps_before = 0, maps_after, i, j;
+	int maps_before = 0, maps_after, i, j, rounds = (int)wsh_scaled(10000);
 	struct wsheap *h;
 	void *p;
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 64 << 10, 0, &h));
-	for (i = 0; i < 10000; i++) {
+	for (i = 0; i < rounds; i++) {
 		for (j = 0; j < 8; j++) {
 			ASSERT_EQ(0, wsheap_alloc(h, 1000 + (size_t)j * 5000, &p));
 			*(volatile char *)p = (char)j;
@@ -808,7 +808,7 @@ TEST_F_TIMEOUT(slow, reset_10000_times_no_mapping_leak, 300)
 	EXPECT_EQ(warm.windows, end.windows);
 	EXPECT_LE(end.windows, U64(8));
 	EXPECT_EQ(maps_before, maps_after);
-	EXPECT_EQ(U64(10000), end.generation);
+	EXPECT_EQ(U64(rounds), end.generation);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
@@ -894,7 +894,7 @@ TEST(populate_flag)
 
 TEST_F_TIMEOUT(slow, heaps_1000_at_once, 120)
 {
-	const int n = 1000;
+	const int n = (int)wsh_scaled(1000);
 	struct wsheap **h = calloc(n, sizeof(*h));
 	void **p = calloc(n, sizeof(*p));
 	int i;

@@ -163,7 +163,7 @@ TEST_F_TIMEOUT(ts, threadsafe_heap_big_and_aligned, 120)
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < NTHREADS; t++) {
 		w[t].heap = h;
-		w[t].n = 2000;
+		w[t].n = (size_t)wsh_scaled(2000);
 		w[t].min = 1;
 		w[t].max = 5000;
 		w[t].align = t % 2 ? (size_t)64 << t : 0;	/* up to 8 KiB */

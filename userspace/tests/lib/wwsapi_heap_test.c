@@ -672,7 +672,7 @@ TEST_F_TIMEOUT(slow, reset_loop_10000, 300)
 
 	NEED_DEV();
 	ASSERT_EQ(S_OK, WsCreateHeap(1 << 20, 4096, NULL, 0, &h, NULL));
-	for (i = 0; i < 10000; i++) {
+	for (i = 0; i < wsh_scaled(10000); i++) {
 		for (j = 0; j < 10; j++) {
 			ASSERT_EQ(S_OK, WsAlloc(h, 100 + (SIZE_T)j * 300, &p, NULL));
 			*(volatile char *)p = 1;

@@ -21,14 +21,9 @@
 #                      summary into OUT/results.log (use with BENCH_ONLY)
 #   WSHEAP_BENCH_OUT   output directory (default build/bench)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
-start=$(date +%s)
-out=${WSHEAP_BENCH_OUT:-$top/build/bench}
-rm -rf "$out"
-mkdir -p "$out"
+fresh_out "${WSHEAP_BENCH_OUT:-$top/build/bench}"
 
 args=""
 [ -n "${BENCH_QUICK:-}" ] && args="-q"
@@ -46,18 +41,8 @@ eval "$("$here/deps.sh")"
 PEERS="libmimalloc-dev libjemalloc-dev libtalloc-dev libapr1-dev pkg-config
 gnuplot-nox file xz-utils"
 [ -n "${BENCH_PERF:-}" ] && PEERS="$PEERS linux-perf"
-need=""
-for p in $PEERS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		need="$need $p"
-done
-if [ -n "$need" ]; then
-	log "installing:$need"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || true
-	apt-get install -y -qq --no-install-recommends $need \
-		>"$out/apt.log" 2>&1 || { cat "$out/apt.log" >&2; exit 1; }
-fi
+# shellcheck disable=SC2086 # one word per package
+apt_need "$out/apt.log" $PEERS
 
 log "building wsheap.ko and wsheap_bench.ko for $STOCK_KREL"
 "$here/build.sh" "$STOCK_KDIR" "$out/mod"

@@ -17,14 +17,9 @@
 # template driver, no fault fuzz, no reload cycles; kmemleak still where the
 # kernel has it).  Neither set: everything, as above.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
-start=$(date +%s)
-out=${WSHEAP_CHECK_OUT:-$top/build/check}
-rm -rf "$out"
-mkdir -p "$out"
+fresh_out "${WSHEAP_CHECK_OUT:-$top/build/check}"
 
 kernels=${WSHEAP_KERNELS:-}
 only_tests=${WSHEAP_TESTS:-}
@@ -71,18 +66,28 @@ specs=("userspace/tools/wsheapctl:/bin/wsheapctl"
 for t in "${tests[@]}"; do
 	specs+=("$t:/tests/$(basename "$t")")
 done
-# The guest plan's settings: QUICK=1 runs only the chosen programs.
-if [ -n "$only_tests" ]; then
-	echo "QUICK=1" >"$out/plan.env"
-	specs+=("$out/plan.env:/plan.env")
-fi
+# The debug kernel runs everything several times slower: its guest loads
+# wsheap with a smaller max_heaps_per_context (the tests that fill a context
+# read the limit), runs the long loops of the tests an eighth as often
+# (tests/support/wsh_scale.h) and does 4 load/unload cycles (the first four
+# are the ones that check every kind of holder).
+debug_settings="WSHEAP_MODULE_PARAMS=max_heaps_per_context=256
+export WSHEAP_TEST_SCALE=8
+RELOAD_CYCLES=4"
 
-# boot_kernel LABEL KDIR KERNEL_IMAGE MODULES_DIR [kunit.py]
+# boot_kernel LABEL KDIR KERNEL_IMAGE MODULES_DIR [kunit.py [SETTINGS]]
 # MODULES_DIR: the kernel's own modules (for the dma-buf importers), or "".
+# SETTINGS: lines for the guest plan's /plan.env; QUICK=1 is added when
+# WSHEAP_TESTS chose programs (the plan then runs only those).
 boot_kernel() {
-	local label=$1 kdir=$2 image=$3 kmods=$4 kunit_py=${5:-}
+	local label=$1 kdir=$2 image=$3 kmods=$4 kunit_py=${5:-} settings=${6:-}
 	local dir="$out/$label" mods=()
 	mkdir -p "$dir"
+	{
+		[ -n "$only_tests" ] && echo "QUICK=1"
+		[ -n "$settings" ] && echo "$settings"
+	} >"$dir/plan.env"
+	mods+=("$dir/plan.env:/plan.env")
 	log "$label: building the module"
 	if ! "$here/build.sh" "$kdir" "$dir/mod" >"$dir/build.log" 2>&1; then
 		tail -n 40 "$dir/build.log"
@@ -131,7 +136,7 @@ want_kernel stock-6.1 &&
 		"$STOCK61_MODULES"
 want_kernel debug-6.12 &&
 	boot_kernel "debug-6.12" "$DEBUG_KDIR" "$DEBUG_BZIMAGE" "" \
-		"$DEBUG_SRC/tools/testing/kunit/kunit.py"
+		"$DEBUG_SRC/tools/testing/kunit/kunit.py" "$debug_settings"
 ls "$out"/*/results.json >/dev/null 2>&1 ||
 	fail_setup "no kernel matches WSHEAP_KERNELS"
 

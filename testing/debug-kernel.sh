@@ -6,8 +6,7 @@
 #
 # Prints DEBUG_SRC, DEBUG_KDIR (the build tree) and DEBUG_BZIMAGE.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 # One build at a time per cache: concurrent runs wait for it, then reuse it.
 exec 9>"$CACHE/.debug-kernel.lock"

@@ -16,18 +16,8 @@ TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
 xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file
 gcc-multilib libdrm-dev"
 
-need=""
-for p in $TOOLS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		need="$need $p"
-done
-if [ -n "$need" ]; then
-	log "installing:$need"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 || true
-	apt-get install -y -qq --no-install-recommends $need \
-		>"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; exit 1; }
-fi
+# shellcheck disable=SC2086 # one word per package
+apt_need "$CACHE/apt.log" $TOOLS
 
 # The kernel behind a headers meta package (KMETA): its release, e.g.
 # 6.12.117+deb12-amd64 or 6.1.0-41-amd64, and the packages it needs.

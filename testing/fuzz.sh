@@ -13,14 +13,9 @@
 # WSHEAP_FUZZ_OUT: where the logs go (build/fuzz); WSHEAP_FUZZ_SEED: the
 # fuzzer's seed (random otherwise; printed either way).
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
-start=$(date +%s)
-out=${WSHEAP_FUZZ_OUT:-$top/build/fuzz}
-rm -rf "$out"
-mkdir -p "$out"
+fresh_out "${WSHEAP_FUZZ_OUT:-$top/build/fuzz}"
 
 eval "$("$here/deps.sh")" || fail_setup "dependencies"
 eval "$("$here/debug-kernel.sh")" || fail_setup "debug kernel"

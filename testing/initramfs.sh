@@ -5,8 +5,7 @@
 # Each SRC is copied to DEST in the guest; dynamically linked programs bring
 # their shared libraries along.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 out=$1
 plan=$2

@@ -16,9 +16,7 @@
 # each architecture's cases go to OUTDIR/kunit-ARCH/results.json, as make
 # check counts them.  Exits non-zero if any run failed.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 out=${1:-}
 
 eval "$("$here/deps.sh")" || die "dependencies"

@@ -3,10 +3,8 @@
 # `make lint`: checkpatch --strict and sparse on the kernel code, and
 # -Werror builds of everything in user space.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
 status=0
 
 eval "$("$here/deps.sh")" || exit 1

@@ -6,8 +6,7 @@
 #
 # Prints KSRC (the tree) and KSRC_VERSION (the Debian package version).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 KSERIES=${KSERIES:-6.12}
 pkg="linux-source-$KSERIES"

@@ -3,13 +3,9 @@
 # `make run`: boot Debian's stock 6.12 kernel in QEMU, load wsheap.ko and
 # run the demos (the raw ABI, then the library's WWSAPI message loop).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+. "$(dirname "$0")/lib.sh"
 cd "$top"
-. "$here/lib.sh"
-out="$top/build/run"
-rm -rf "$out"
-mkdir -p "$out"
+fresh_out "$top/build/run"
 
 eval "$("$here/deps.sh")"
 log "building wsheap.ko for $STOCK_KREL and the user-space programs"

@@ -4,13 +4,16 @@
 # and the template driver, the fuzzer under fault injection (where the
 # kernel has it), unload, load/unload cycles, and scan for leaks (where
 # kmemleak is built in).  /plan.env, if there, may set QUICK=1 (check.sh
-# with WSHEAP_TESTS): then only the user-space programs run, and kmemleak.
+# with WSHEAP_TESTS): then only the user-space programs run, and kmemleak;
+# WSHEAP_MODULE_PARAMS: wsheap's parameters; and export what the tests
+# read (WSHEAP_TEST_SCALE).
 . /lib.sh
 . /reliability.sh
 [ -r /plan.env ] && . /plan.env
 uname -a
 [ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
-step insmod:wsheap insmod /modules/wsheap.ko
+# shellcheck disable=SC2086 # one word per parameter
+step insmod:wsheap insmod /modules/wsheap.ko ${WSHEAP_MODULE_PARAMS:-}
 if [ -e /modules/wsheap_kunit.ko ]; then
 	dmesg -c >/dev/null
 	step insmod:wsheap_kunit insmod /modules/wsheap_kunit.ko
@@ -33,7 +36,7 @@ if [ -e /modules/wsheap_template.ko ]; then
 	step pc-built:wsheap_template_user /pcbuilt/wsheap_template_user
 	step rmmod:wsheap_template rmmod wsheap_template
 fi
-[ -z "${QUICK:-}" ] && step tap:fault-fuzz fault_fuzz --seconds 20
+[ -z "${QUICK:-}" ] && step tap:fault-fuzz fault_fuzz --seconds 12
 [ -e /modules/wsheap_sample.ko ] &&
 	step rmmod:wsheap_sample rmmod wsheap_sample
 step rmmod:wsheap rmmod wsheap

@@ -37,15 +37,6 @@ static unsigned long cmd_sized(int i, size_t size)
 	return cmd_with(i, _IOC_DIR(wsh_cmds[i].cmd), WSHEAP_IOC_MAGIC, size);
 }
 
-union wsh_any {
-	struct wsheap_create c;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_destroy d;
-	struct wsheap_info i;
-	struct wsheap_version v;
-};
-
 /* Largest size _IOC can encode. */
 #define WSH_IOC_SIZE_MAX	((1u << _IOC_SIZEBITS) - 1)
 
@@ -55,7 +46,7 @@ union wsh_any {
  */
 static void valid_arg(int i, void *buf, size_t len, __u32 h)
 {
-	union wsh_any u;
+	union wsh_any_arg u;
 
 	memset(&u, 0, sizeof(u));
 	switch (i) {
@@ -90,23 +81,7 @@ static int new_heap(int fd, __u32 *h)
 	return ret;
 }
 
-FIXTURE(dev) {
-	int fd;
-	__u64 ps;
-};
-
-FIXTURE_SETUP(dev)
-{
-	self->ps = wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dev)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(dev);
 
 /* ------------------------------- VERSION -------------------------------- */
 
@@ -224,12 +199,8 @@ TEST_F(dev, set_address_is_reported)
 	sa.address += 1;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
 	sa.address -= 1;
-	sa.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
-	sa.flags = 0;
-	sa.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
-	sa.reserved[1] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_SET_ADDRESS, sa, flags, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_SET_ADDRESS, sa, reserved[1], 1);
 	sa.handle = 0;
 	EXPECT_EQ(-ENOENT, wsh_ioctl(self->fd, WSHEAP_IOC_SET_ADDRESS, &sa));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
@@ -427,7 +398,7 @@ TEST_F(dev, alloc_bad_align)
 		1ULL << 31, 1ULL << 32, 1ULL << 40, 1ULL << 63, UINT64_MAX,
 	};
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	unsigned int n;
 
 	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
@@ -439,8 +410,7 @@ TEST_F(dev, alloc_bad_align)
 		EXPECT_EQ(-EINVAL, wsh_alloc(self->fd, c.handle, 0, bad[n], NULL))
 			TH_LOG("size 0, align %#llx", (unsigned long long)bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	/* The largest alignment itself is fine. */
 	EXPECT_EQ(0, wsh_alloc(self->fd, c.handle, 0, WSHEAP_MAX_ALIGN, NULL));
 }
@@ -476,7 +446,7 @@ TEST_F(dev, alloc_unknown_flags)
 {
 	static const __u32 bad[] = { 1, 2, 1U << 31, ~0U };
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_alloc a;
 	unsigned int n;
 
@@ -490,14 +460,13 @@ TEST_F(dev, alloc_unknown_flags)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, &a))
 			TH_LOG("flags %#x", bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 TEST_F(dev, alloc_reserved_nonzero)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_alloc a;
 	int k;
 
@@ -511,8 +480,7 @@ TEST_F(dev, alloc_reserved_nonzero)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, &a))
 			TH_LOG("reserved[%d]", k);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 /* -------------------------------- quota --------------------------------- */
@@ -534,16 +502,14 @@ TEST_F(dev, quota_exact_fill_and_one_over)
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1, 1, NULL));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1, 4096, NULL));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, 1000, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	/* Page-sized: three pages fit a three-page quota, one byte more not. */
 	ASSERT_EQ(0, wsh_create(self->fd, 3 * self->ps, 0, 0, &c));
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 2 * self->ps, 0, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &before));
 	EXPECT_EQ(-ENOSPC, wsh_alloc(self->fd, c.handle, self->ps + 1, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, self->ps, 0, &off));
 	EXPECT_EQ(2 * self->ps, off);
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &after));
@@ -619,8 +585,7 @@ TEST_F(dev, alloc_beyond_span_efbig)
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, span * 2, 0, NULL));
 	/* cursor 0: 0 + 2^64-1 does not overflow, it just ends beyond the span */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX, 0, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	ASSERT_EQ(0, wsh_alloc(self->fd, c.handle, 1, 0, NULL));	/* cursor 1 */
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &before));
@@ -632,8 +597,7 @@ TEST_F(dev, alloc_beyond_span_efbig)
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX - 8, 0, NULL));
 	/* offset 1, ends at 2^64 - 1 */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, UINT64_MAX - 1, 1, NULL));
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 
 	/* Data ends where the status area starts. */
 	EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle,
@@ -652,15 +616,14 @@ TEST_F(dev, alloc_beyond_span_efbig)
 		EXPECT_EQ(-EFBIG, wsh_alloc(self->fd, c.handle, 1, 1, NULL));
 		EXPECT_EQ(0, wsh_alloc(self->fd, c.handle, 0, 1, NULL));
 	} else {
-		after = wsh_info_or_junk(self->fd, c.handle);
-		EXPECT_TRUE(wsh_info_same(&before, &after));
+		EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 	}
 }
 
 TEST_F(dev, alloc_overflow_eoverflow)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	int ret;
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, UINT64_MAX, 0, &c));
@@ -688,8 +651,7 @@ TEST_F(dev, alloc_overflow_eoverflow)
 	ret = wsh_alloc(self->fd, c.handle, UINT64_MAX, 0, NULL);
 	EXPECT_TRUE(ret == -EOVERFLOW || ret == -ENOSPC) TH_LOG("got %d", ret);
 
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
 }
 
 /* -------------------------------- RESET --------------------------------- */
@@ -776,7 +738,7 @@ TEST_F(dev, reset_keeps_min_trim_committed)
 TEST_F(dev, reset_unknown_flags_and_reserved)
 {
 	struct wsheap_create c;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_reset r;
 	int k;
 
@@ -786,8 +748,7 @@ TEST_F(dev, reset_unknown_flags_and_reserved)
 
 	memset(&r, 0, sizeof(r));
 	r.handle = c.handle;
-	r.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r));
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_RESET, r, flags, 1);
 	r.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r));
 	for (k = 0; k < 2; k++) {
@@ -797,9 +758,8 @@ TEST_F(dev, reset_unknown_flags_and_reserved)
 		EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_RESET, &r))
 			TH_LOG("reserved[%d]", k);
 	}
-	after = wsh_info_or_junk(self->fd, c.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
-	EXPECT_EQ(0ULL, after.generation);
+	EXPECT_INFO_UNCHANGED(self->fd, c.handle, &before);
+	EXPECT_EQ(0ULL, before.generation);	/* so none of them reset */
 }
 
 /* ABI 2's RESET reads its struct and writes nothing back. */
@@ -887,8 +847,7 @@ TEST_F(dev, destroy_unknown_flags_and_reserved)
 	ASSERT_EQ(0, new_heap(self->fd, &h));
 	memset(&d, 0, sizeof(d));
 	d.handle = h;
-	d.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_DESTROY, d, flags, 1);
 	d.flags = ~0U;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
 	for (k = 0; k < 2; k++) {
@@ -989,7 +948,7 @@ TEST_F(dev, info_consistent_after_each_step)
 
 TEST_F(dev, bad_handles_enoent)
 {
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	__u32 h, gone, bad[5];
 	int n;
 
@@ -1018,13 +977,12 @@ TEST_F(dev, bad_handles_enoent)
 		EXPECT_EQ(-ENOENT, wsh_destroy(self->fd, bad[n]))
 			TH_LOG("handle %#x", bad[n]);
 	}
-	after = wsh_info_or_junk(self->fd, h);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, h, &before);
 }
 
 TEST_F(dev, other_context_handle_enoent)
 {
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_create c1, c2, g;
 	__u32 foreign;
 	int fd2;
@@ -1048,8 +1006,7 @@ TEST_F(dev, other_context_handle_enoent)
 	EXPECT_EQ(-ENOENT, wsh_info(fd2, foreign, NULL));
 	EXPECT_EQ(-ENOENT, wsh_destroy(fd2, foreign));
 
-	after = wsh_info_or_junk(self->fd, c1.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(self->fd, c1.handle, &before);
 	EXPECT_EQ(0, wsh_info(self->fd, c2.handle, NULL));
 	close(fd2);
 }
@@ -1080,7 +1037,7 @@ TEST_F(dev, smaller_struct_einval)
 /* Check that command @i with a valid argument did its job. */
 static bool did_its_job(int i, int fd, const void *buf, __u32 h)
 {
-	union wsh_any u;
+	union wsh_any_arg u;
 	struct wsheap_info info;
 
 	memcpy(&u, buf, wsh_cmds[i].size);
@@ -1218,7 +1175,7 @@ TEST_F(dev, wrong_direction_enotty)
 
 	for (i = 0; i < C_NR; i++) {
 		for (dir = 0; dir < 4; dir++) {
-			struct wsheap_info before, after;
+			struct wsheap_info before;
 			__u32 h;
 
 			/* RESET's ABI 1 encoding, _IOWR, is still accepted. */
@@ -1231,8 +1188,7 @@ TEST_F(dev, wrong_direction_enotty)
 			EXPECT_EQ(-ENOTTY, wsh_ioctl(self->fd,
 				cmd_with(i, dir, WSHEAP_IOC_MAGIC, wsh_cmds[i].size), buf))
 				TH_LOG("%s with direction %u", wsh_cmds[i].name, dir);
-			after = wsh_info_or_junk(self->fd, h);
-			EXPECT_TRUE(wsh_info_same(&before, &after));
+			EXPECT_INFO_UNCHANGED(self->fd, h, &before);
 		}
 	}
 }
@@ -1303,14 +1259,26 @@ TEST_F(dev, bad_pointer_efault)
 	munmap(area, 2 * ps);
 }
 
+/* @cmd with its argument (@size bytes at @arg) in the read-only page @page. */
+static int ioctl_read_only_arg(int fd, unsigned long cmd, unsigned char *page,
+			       size_t ps, const void *arg, size_t size)
+{
+	if (mprotect(page, ps, PROT_READ | PROT_WRITE))
+		return -errno;
+	memcpy(page, arg, size);
+	if (mprotect(page, ps, PROT_READ))
+		return -errno;
+	return wsh_ioctl(fd, cmd, page);
+}
+
 TEST_F(dev, efault_on_copy_out_changes_nothing)
 {
 	const size_t ps = self->ps;
 	struct wsheap_info before, after;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_info qi;
-	struct wsheap_version v;
+	struct wsheap_version v = { 0 };
+	struct wsheap_alloc a = { .size = 100 };
+	struct wsheap_reset r = { 0 };
+	struct wsheap_info qi = { 0 };
 	unsigned char *page;
 	__u32 h;
 
@@ -1320,39 +1288,25 @@ TEST_F(dev, efault_on_copy_out_changes_nothing)
 	ASSERT_EQ(0, new_heap(self->fd, &h));
 	ASSERT_EQ(0, wsh_alloc(self->fd, h, 10, 0, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, h, &before));
+	a.handle = r.handle = qi.handle = h;
 
 	/* ALLOC from a read-only struct: readable, but the result can't land. */
-	memset(&a, 0, sizeof(a));
-	a.handle = h;
-	a.size = 100;
-	memcpy(page, &a, sizeof(a));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_ALLOC, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_ALLOC, page,
+					       ps, &a, sizeof(a)));
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("ALLOC took effect");
 
 	/* ABI 1's RESET writes back, so likewise */
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&r, 0, sizeof(r));
-	r.handle = h;
-	memcpy(page, &r, sizeof(r));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_RESET_V0, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_RESET_V0,
+					       page, ps, &r, sizeof(r)));
 	after = wsh_info_or_junk(self->fd, h);
 	EXPECT_TRUE(wsh_info_same(&before, &after)) TH_LOG("RESET took effect");
 
 	/* INFO and VERSION have nowhere to write */
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&qi, 0, sizeof(qi));
-	qi.handle = h;
-	memcpy(page, &qi, sizeof(qi));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_INFO, page));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ | PROT_WRITE));
-	memset(&v, 0, sizeof(v));
-	memcpy(page, &v, sizeof(v));
-	ASSERT_EQ(0, mprotect(page, ps, PROT_READ));
-	EXPECT_EQ(-EFAULT, wsh_ioctl(self->fd, WSHEAP_IOC_VERSION, page));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_INFO, page,
+					       ps, &qi, sizeof(qi)));
+	EXPECT_EQ(-EFAULT, ioctl_read_only_arg(self->fd, WSHEAP_IOC_VERSION,
+					       page, ps, &v, sizeof(v)));
 
 	/* and the heap still works normally */
 	EXPECT_EQ(0, wsh_alloc(self->fd, h, 100, 0, NULL));

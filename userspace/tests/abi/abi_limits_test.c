@@ -61,6 +61,14 @@ FIXTURE_TEARDOWN_PARENT(limits)
 	ASSERT_EQ(__v, __back);						\
 } while (0)
 
+/* How each limit test starts: parameter @p (or a skip) set to @v, a context. */
+#define OPEN_WITH_LIMIT(fd, p, v) do {					\
+	NEED(p);							\
+	SET_PARAM(p, v);						\
+	(fd) = wsh_open();						\
+	ASSERT_LE(0, (fd));						\
+} while (0)
+
 /* ALLOC, retrying a while if freed bytes are still being given back. */
 static int alloc_retry(int fd, __u32 h, __u64 size)
 {
@@ -82,10 +90,7 @@ TEST_F(limits, heaps_per_context_emfile)
 	struct wsheap_create c[4];
 	int fd, fd2, n;
 
-	NEED(P_HEAPS);
-	SET_PARAM(P_HEAPS, 3);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_HEAPS, 3);
 	for (n = 0; n < 3; n++) {
 		ASSERT_EQ(0, wsh_create(fd, 4096, 0, 0, &c[n])) TH_LOG("heap %d", n);
 	}
@@ -115,10 +120,7 @@ TEST_F(limits, heaps_limit_lowered_below_count)
 	struct wsheap_create c[3];
 	int fd, n;
 
-	NEED(P_HEAPS);
-	SET_PARAM(P_HEAPS, 8);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_HEAPS, 8);
 	for (n = 0; n < 3; n++) {
 		ASSERT_EQ(0, wsh_create(fd, 4096, 0, 0, &c[n]));
 	}
@@ -140,10 +142,7 @@ TEST_F(limits, failed_create_takes_no_slot)
 	unsigned char *page;
 	int fd;
 
-	NEED(P_HEAPS);
-	SET_PARAM(P_HEAPS, 1);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_HEAPS, 1);
 
 	/* unknown flag, reserved word, larger struct with a non-zero tail */
 	EXPECT_EQ(-EINVAL, wsh_create(fd, 4096, 0, 1U << 7, NULL));
@@ -177,10 +176,7 @@ TEST_F(limits, bytes_per_context_edquot)
 	struct wsheap_create a, b, d;
 	int fd, fd2;
 
-	NEED(P_CTX);
-	SET_PARAM(P_CTX, 8 * ps);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_CTX, 8 * ps);
 	ASSERT_EQ(0, wsh_create(fd, UINT64_MAX, 0, 0, &a));
 	ASSERT_EQ(0, wsh_create(fd, UINT64_MAX, 0, 0, &b));
 	ASSERT_EQ(0, wsh_alloc(fd, a.handle, 5 * ps, 0, NULL));
@@ -188,8 +184,7 @@ TEST_F(limits, bytes_per_context_edquot)
 	ASSERT_EQ(0, wsh_info(fd, b.handle, &before));
 	EXPECT_EQ(-EDQUOT, wsh_alloc(fd, b.handle, 4 * ps, 0, NULL));
 	EXPECT_EQ(-EDQUOT, wsh_alloc(fd, b.handle, 3 * ps + 1, 0, NULL));
-	after = wsh_info_or_junk(fd, b.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(fd, b.handle, &before);
 
 	/* exactly up to the limit */
 	ASSERT_EQ(0, wsh_alloc(fd, b.handle, 3 * ps, 0, NULL));
@@ -220,10 +215,7 @@ TEST_F(limits, reset_gives_back_bytes_beyond_trim)
 	struct wsheap_create a, b;
 	int fd;
 
-	NEED(P_CTX);
-	SET_PARAM(P_CTX, 8 * ps);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_CTX, 8 * ps);
 	ASSERT_EQ(0, wsh_create(fd, UINT64_MAX, 2 * ps, 0, &a));
 	ASSERT_EQ(0, wsh_create(fd, UINT64_MAX, 0, 0, &b));
 	ASSERT_EQ(0, wsh_alloc(fd, a.handle, 8 * ps, 0, NULL));
@@ -242,14 +234,11 @@ TEST_F(limits, reset_gives_back_bytes_beyond_trim)
 TEST_F(limits, bytes_total_enomem)
 {
 	const __u64 ps = self->ps;
-	struct wsheap_info before, after;
+	struct wsheap_info before;
 	struct wsheap_create a, b, c;
 	int fd1, fd2;
 
-	NEED(P_TOTAL);
-	SET_PARAM(P_TOTAL, 8 * ps);
-	fd1 = wsh_open();
-	ASSERT_LE(0, fd1);
+	OPEN_WITH_LIMIT(fd1, P_TOTAL, 8 * ps);
 	fd2 = wsh_open();
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, wsh_create(fd1, UINT64_MAX, 0, 0, &a));
@@ -259,8 +248,7 @@ TEST_F(limits, bytes_total_enomem)
 
 	ASSERT_EQ(0, wsh_info(fd2, b.handle, &before));
 	EXPECT_EQ(-ENOMEM, wsh_alloc(fd2, b.handle, 4 * ps, 0, NULL));
-	after = wsh_info_or_junk(fd2, b.handle);
-	EXPECT_TRUE(wsh_info_same(&before, &after));
+	EXPECT_INFO_UNCHANGED(fd2, b.handle, &before);
 
 	ASSERT_EQ(0, wsh_alloc(fd2, b.handle, 3 * ps, 0, NULL));	/* exactly full */
 	EXPECT_EQ(-ENOMEM, wsh_alloc(fd1, c.handle, 1, 0, NULL));
@@ -285,10 +273,7 @@ TEST_F(limits, mapped_heap_counts_until_unmapped)
 	unsigned char *p;
 	int fd1, fd2;
 
-	NEED(P_TOTAL);
-	SET_PARAM(P_TOTAL, 8 * ps);
-	fd1 = wsh_open();
-	ASSERT_LE(0, fd1);
+	OPEN_WITH_LIMIT(fd1, P_TOTAL, 8 * ps);
 	ASSERT_EQ(0, wsh_create(fd1, UINT64_MAX, 0, 0, &a));
 	ASSERT_EQ(0, wsh_alloc(fd1, a.handle, 6 * ps, 0, NULL));
 	p = wsh_map(fd1, &a, 0, 6 * ps);
@@ -318,10 +303,7 @@ TEST_F(limits, populate_respects_limits)
 	struct wsheap_info i;
 	int fd;
 
-	NEED(P_CTX);
-	SET_PARAM(P_CTX, 4 * ps);
-	fd = wsh_open();
-	ASSERT_LE(0, fd);
+	OPEN_WITH_LIMIT(fd, P_CTX, 4 * ps);
 	ASSERT_EQ(0, wsh_create(fd, UINT64_MAX, 0, WSHEAP_CREATE_POPULATE, &a));
 	ASSERT_EQ(0, wsh_alloc(fd, a.handle, 3 * ps, 0, NULL));
 	EXPECT_EQ(-EDQUOT, wsh_alloc(fd, a.handle, 2 * ps, 0, NULL));

@@ -5,23 +5,7 @@
  */
 #include "wsheap_test_util.h"	/* includes kselftest_harness.h */
 
-FIXTURE(map) {
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(map)
-{
-	self->ps = (size_t)wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(map)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(map);
 
 /* ------------------------------ mmap misuse ------------------------------ */
 
@@ -441,10 +425,7 @@ TEST_F(map, destroy_then_sigbus_everywhere)
 	struct waiter w;
 	unsigned char *p;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, 2 * ps, 8);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 8, &c, &p));
 	ASSERT_EQ(0, start_waiter(&w, p + ps));
 
 	ASSERT_EQ(0, wsh_destroy(self->fd, c.handle));
@@ -664,10 +645,7 @@ TEST_F(map, reset_trim_zero_releases_all)
 	unsigned char *p;
 	size_t n;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, 4 * ps, 11);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 11, &c, &p));
 	ASSERT_EQ(0, wsh_reset(self->fd, c.handle, NULL));
 	ASSERT_EQ(0, wsh_info(self->fd, c.handle, &i));
 	EXPECT_EQ(0ULL, i.committed);
@@ -691,10 +669,7 @@ TEST_F(map, fork_child_writes_parent_reads)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	p = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, p);
-	wsh_fill(p, ps, 12);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 12, &c, &p));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -853,7 +828,7 @@ TEST_F(map, close_while_mapped_split_windows)
 	EXPECT_EQ(-1L, wsh_check(p, ps, 16));
 	EXPECT_EQ(0, munmap(p, ps));
 	/* the last piece still holds the heap */
-	EXPECT_EQ(wsh_pat(3 * ps, 16), p[3 * ps]);
+	EXPECT_EQ(wsh_pat_at(3 * ps, 16), p[3 * ps]);
 	p[3 * ps + 1] = 0x99;
 	EXPECT_EQ(0x99, p[3 * ps + 1]);
 	EXPECT_EQ(0, munmap(p + 3 * ps, ps));

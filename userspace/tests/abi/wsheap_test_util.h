@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared helpers for the wsheap ABI tests.
+ * What the kselftest-harness suites (tests/abi, share, security, importers)
+ * share on top of the test-support library (tests/support/wsh_support.h):
+ * the harness itself, included once with its warnings silenced, and the
+ * helpers that only they use.
  *
  * Helpers never use the harness's ASSERT/EXPECT macros: they return 0 or a
  * negative errno (or a value) and the test asserts on that.  Anything that
@@ -42,10 +45,7 @@
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-#include "wsheap_ioctl.h"
-#include "wsh_ioctl.h"
-
-#define WSH_PARAM_DIR	"/sys/module/wsheap/parameters/"
+#include "wsh_support.h"
 
 /*
  * Children that die of SIGBUS must not write core files into the test's
@@ -60,11 +60,6 @@ static void __attribute__((constructor)) wsh_no_core_dumps(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-static inline __u64 wsh_ps(void)
-{
-	return (__u64)sysconf(_SC_PAGESIZE);
-}
-
 static inline __u64 wsh_align_up(__u64 x, __u64 a)
 {
 	return (x + a - 1) & ~(a - 1);
@@ -75,11 +70,6 @@ static inline int wsh_open_flags(int flags)
 	return open(WSHEAP_DEVICE, flags | O_CLOEXEC);
 }
 
-static inline int wsh_open(void)
-{
-	return wsh_open_flags(O_RDWR);
-}
-
 static inline int wsh_alloc(int fd, __u32 handle, __u64 size, __u64 align,
 			    __u64 *off)
 {
@@ -88,15 +78,71 @@ static inline int wsh_alloc(int fd, __u32 handle, __u64 size, __u64 align,
 
 static inline int wsh_version(int fd, struct wsheap_version *out)
 {
-	struct wsheap_version v;
-	int ret;
+	struct wsheap_version v = { 0 };
 
-	memset(&v, 0, sizeof(v));
-	ret = wsh_ioctl(fd, WSHEAP_IOC_VERSION, &v);
-	if (!ret && out)
-		*out = v;
-	return ret;
+	return wsh_ioctl_out(fd, WSHEAP_IOC_VERSION, &v, out, sizeof(v));
 }
+
+/*
+ * FIXTURE(@name) holding an open context (self->fd; a test that closes it
+ * sets -1) and the page size (self->ps): what most ABI tests start from.
+ */
+#define WSH_CONTEXT_FIXTURE(name)					\
+	FIXTURE(name) {							\
+		int fd;							\
+		size_t ps;						\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		self->ps = (size_t)wsh_ps();				\
+		self->fd = wsh_open();					\
+		ASSERT_LE(0, self->fd)					\
+			TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno)); \
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		if (self->fd >= 0)					\
+			close(self->fd);				\
+	}								\
+	struct wsh_context_fixture_##name	/* the caller's ';' ends it */
+
+/*
+ * EXPECT that @cmd fails with EINVAL on context @fd while the field @field
+ * of its argument @arg (a struct, otherwise valid) holds @bad; the field is
+ * 0 again afterwards.  The ABI's every reserved bit is checked this way.
+ */
+#define EXPECT_EINVAL_WITH(fd, cmd, arg, field, bad) do {		\
+	(arg).field = (bad);						\
+	EXPECT_EQ(-EINVAL, wsh_ioctl(fd, cmd, &(arg)))			\
+		TH_LOG("%s = %s", #field, #bad);			\
+	(arg).field = 0;						\
+} while (0)
+
+/*
+ * The variants of fixture @name that run its tests on a plain heap and on
+ * one created with ZERO_ON_RESET (variant->flags: CREATE's flags).
+ */
+#define WSH_CREATE_FLAG_VARIANTS(name)					\
+	FIXTURE_VARIANT(name) {						\
+		__u32 flags;						\
+	};								\
+	FIXTURE_VARIANT_ADD(name, plain) { .flags = 0 };		\
+	FIXTURE_VARIANT_ADD(name, zero_on_reset) {			\
+		.flags = WSHEAP_CREATE_ZERO_ON_RESET			\
+	}
+
+/* Room for the argument of any wsheap command. */
+union wsh_any_arg {
+	struct wsheap_create c;
+	struct wsheap_alloc a;
+	struct wsheap_reset r;
+	struct wsheap_destroy d;
+	struct wsheap_info i;
+	struct wsheap_version v;
+	struct wsheap_export e;
+	struct wsheap_import im;
+	struct wsheap_export_dmabuf db;
+};
 
 /* INFO of @handle, or a struct of 0xff bytes when INFO itself fails. */
 static inline struct wsheap_info wsh_info_or_junk(int fd, __u32 handle)
@@ -113,6 +159,14 @@ static inline bool wsh_info_same(const struct wsheap_info *a,
 {
 	return !memcmp(a, b, sizeof(*a));
 }
+
+/* EXPECT that INFO of heap @h in @fd is still *@before: a call changed nothing. */
+#define EXPECT_INFO_UNCHANGED(fd, h, before) do {			\
+	struct wsheap_info _now = wsh_info_or_junk(fd, h);		\
+									\
+	EXPECT_TRUE(wsh_info_same(before, &_now))			\
+		TH_LOG("INFO of heap %u changed", (unsigned int)(h));	\
+} while (0)
 
 /* mmap heap bytes [off, off + len) of the heap @c; MAP_FAILED on error. */
 static inline void *wsh_map_prot(int fd, const struct wsheap_create *c,
@@ -140,197 +194,6 @@ static inline int wsh_try_mmap(size_t len, int prot, int flags, int fd,
 	return 0;
 }
 
-/*
- * Run @fn(@arg) in a forked child that exits with its return value.
- * Returns the raw wait status, or -1 if fork/wait failed.
- */
-static inline int wsh_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGSEGV, SIG_DFL);
-		_exit(fn(arg));
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return status;
-}
-
-/* What a wait status means, for asserts: exit code, or 1000 + signal. */
-static inline int wsh_status_code(int status)
-{
-	if (status == -1)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -2;
-}
-
-#define WSH_KILLED_BY(sig)	(1000 + (sig))
-
-struct wsh_touch_arg {
-	volatile unsigned char *p;
-	bool write;
-};
-
-static inline int wsh_touch_fn(void *arg)
-{
-	struct wsh_touch_arg *t = arg;
-
-	if (t->write)
-		*t->p = 0x5a;
-	else
-		(void)*t->p;
-	return 0;
-}
-
-/*
- * Touch one byte in a child.  Returns 0 if the access worked, the signal
- * number that killed the child otherwise (SIGBUS expected), -1 on error.
- * The access has no effect on the caller's view (a write in the child lands
- * in the shared heap page, though: only use write on pages expected to fault,
- * or where a 0x5a byte does not matter).
- */
-static inline int wsh_touch(const volatile void *p, bool write)
-{
-	struct wsh_touch_arg t = {
-		.p = (volatile unsigned char *)p,
-		.write = write,
-	};
-	int status = wsh_child(wsh_touch_fn, &t);
-
-	if (status == -1)
-		return -1;
-	if (WIFSIGNALED(status))
-		return WTERMSIG(status);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	return -1;
-}
-
-/* A byte pattern that depends on the position and a seed, rarely zero. */
-static inline unsigned char wsh_pat(size_t i, unsigned int seed)
-{
-	unsigned char b = (unsigned char)(seed * 131u + i * 7u + (i >> 12) * 13u);
-
-	return b ? b : 0xa5;
-}
-
-static inline void wsh_fill(void *p, size_t len, unsigned int seed)
-{
-	unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		c[i] = wsh_pat(i, seed);
-}
-
-/* Index of the first byte not matching the pattern, or -1. */
-static inline long wsh_check(const void *p, size_t len, unsigned int seed)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i] != wsh_pat(i, seed))
-			return (long)i;
-	return -1;
-}
-
-/* Index of the first non-zero byte, or -1. */
-static inline long wsh_nonzero(const void *p, size_t len)
-{
-	const unsigned char *c = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (c[i])
-			return (long)i;
-	return -1;
-}
-
-/* Module parameters: read as a string without the trailing newline. */
-static inline int wsh_param_read(const char *name, char *buf, size_t size)
-{
-	char path[256];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), WSH_PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static inline int wsh_param_write(const char *name, const char *val)
-{
-	char path[256];
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), WSH_PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	return (size_t)n == len ? 0 : -EIO;
-}
-
-static inline int wsh_param_read_u64(const char *name, __u64 *val)
-{
-	char buf[64], *end;
-	int ret = wsh_param_read(name, buf, sizeof(buf));
-
-	if (ret)
-		return ret;
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
-
-static inline int wsh_param_write_u64(const char *name, __u64 val)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val);
-	return wsh_param_write(name, buf);
-}
-
-static inline void wsh_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* A heap of @pages committed pages (max_size unlimited). */
 static inline int wsh_heap_with_pages(int fd, size_t pages, __u64 trim,
 				      __u32 flags, struct wsheap_create *c)
@@ -345,13 +208,9 @@ static inline int wsh_heap_with_pages(int fd, size_t pages, __u64 trim,
 /* EXPORT @handle with @flags; the new descriptor in *@efd. */
 static inline int wsh_export(int fd, __u32 handle, __u32 flags, int *efd)
 {
-	struct wsheap_export e;
-	int ret;
+	struct wsheap_export e = { .handle = handle, .flags = flags };
+	int ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
 
-	memset(&e, 0, sizeof(e));
-	e.handle = handle;
-	e.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT, &e);
 	if (!ret)
 		*efd = e.fd;
 	return ret;

@@ -9,6 +9,29 @@
 
 #include "../abi/wsheap_test_util.h"	/* includes kselftest_harness.h */
 
+/*
+ * The first of the devices @fmt % 0 .. @n - 1 (e.g. "/dev/video%d") that
+ * opens read-write and that @match(fd, @arg) accepts, opened; -1 if none.
+ */
+static inline int wsh_open_matching(const char *fmt, int n,
+				    bool (*match)(int fd, const void *arg),
+				    const void *arg)
+{
+	char path[64];
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), fmt, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (match(fd, arg))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 /**
  * struct wsh_dmabuf_heap - a heap, its mapping and a dma-buf of it
  * @fd: the context (/dev/wsheap)

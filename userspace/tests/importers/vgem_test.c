@@ -19,27 +19,19 @@
 
 #define PAGES	8
 
+/* Is the DRM card @fd driven by the driver called @name? */
+static bool drm_driver_is(int fd, const void *name)
+{
+	char got[32] = "";
+	struct drm_version v = { .name = got, .name_len = sizeof(got) - 1 };
+
+	return !ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(got, name);
+}
+
 /* The first DRM card whose driver is vgem, opened; -1 if there is none. */
 static int open_vgem(void)
 {
-	char path[64], name[32];
-	struct drm_version v;
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return wsh_open_matching("/dev/dri/card%d", 16, drm_driver_is, "vgem");
 }
 
 static int prime_import(int card, int dfd, __u32 *handle)

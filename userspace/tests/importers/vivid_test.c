@@ -56,6 +56,18 @@ static int vivid_param(const char *name, unsigned int *vals, int max)
 	return n;
 }
 
+/* Is @fd a streaming capture node on the bus @bus_info? */
+static bool capture_device_at(int fd, const void *bus_info)
+{
+	struct v4l2_capability cap;
+
+	memset(&cap, 0, sizeof(cap));
+	return !ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
+	       !strcmp((char *)cap.bus_info, bus_info) &&
+	       (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+	       (cap.device_caps & V4L2_CAP_STREAMING);
+}
+
 /*
  * The video node of the vivid instance that uses @allocator (0 vmalloc,
  * 1 dma-contig), opened; -1 if there is none.
@@ -63,9 +75,8 @@ static int vivid_param(const char *name, unsigned int *vals, int max)
 static int open_vivid(unsigned int allocator)
 {
 	unsigned int n_devs, alloc[64];
-	struct v4l2_capability cap;
-	char want[32], path[32];
-	int inst, n, i, fd;
+	char want[32];
+	int inst, n;
 
 	if (vivid_param("n_devs", &n_devs, 1) != 1)
 		return -1;
@@ -76,20 +87,7 @@ static int open_vivid(unsigned int allocator)
 	if (inst == (int)n_devs || inst == n)
 		return -1;
 	snprintf(want, sizeof(want), "platform:vivid-%03d", inst);
-	for (i = 0; i < 64; i++) {
-		snprintf(path, sizeof(path), "/dev/video%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&cap, 0, sizeof(cap));
-		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) &&
-		    !strcmp((char *)cap.bus_info, want) &&
-		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
-		    (cap.device_caps & V4L2_CAP_STREAMING))
-			return fd;
-		close(fd);
-	}
-	return -1;
+	return wsh_open_matching("/dev/video%d", 64, capture_device_at, want);
 }
 
 /* The id of the control called @name, or 0 (vivid's own are not in UAPI). */

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * Vendored unchanged from Linux 6.12.117 (Debian linux-source-6.12
+ * 6.12.117-1~deb12u1), tools/testing/selftests/kselftest.h; this
+ * comment is the only change.  To update, copy a newer file over it and
+ * put this comment back with its version.
+ */
+/*
  * kselftest.h:	low-level kselftest framework to include from
  *		selftest programs. When possible, please use
  *		kselftest_harness.h instead.

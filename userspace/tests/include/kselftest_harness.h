@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
+ * Vendored unchanged from Linux 6.12.117 (Debian linux-source-6.12
+ * 6.12.117-1~deb12u1), tools/testing/selftests/kselftest_harness.h; this
+ * comment is the only change.  To update, copy a newer file over it and
+ * put this comment back with its version.
+ */
+/*
  * Copyright (c) 2012 The Chromium OS Authors. All rights reserved.
  *
  * kselftest_harness.h: simple C unit test helper.

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The raw ioctl wrappers every wsheap test program uses: each fills a
- * zeroed argument struct, returns 0 (or the ioctl's non-negative result) or
+ * The raw ioctl wrappers every wsheap test program uses: each fills an
+ * argument struct (every other field zero: the UAPI structs have no
+ * implicit padding), returns 0 (or the ioctl's non-negative result) or
  * -errno, and copies results out only on success, to optional pointers.
- * The ABI suites (tests/abi, tests/share) and the reliability programs
- * (tests/stress) add their own helpers on top.
+ * The test-support library (tests/support) and the suites add their own
+ * helpers on top.
  */
 #ifndef WSH_IOCTL_H
 #define WSH_IOCTL_H
@@ -22,40 +23,49 @@ static inline int wsh_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
+/* wsh_ioctl(); on success the whole struct (@size bytes) to @out if set. */
+static inline int wsh_ioctl_out(int fd, unsigned long cmd, void *arg,
+				void *out, size_t size)
+{
+	int ret = wsh_ioctl(fd, cmd, arg);
+
+	if (!ret && out)
+		memcpy(out, arg, size);
+	return ret;
+}
+
 /* CREATE; @out (optional) receives the whole returned struct. */
 static inline int wsh_create(int fd, __u64 max_size, __u64 trim_size,
 			     __u32 flags, struct wsheap_create *out)
 {
-	struct wsheap_create c;
-	int ret;
+	struct wsheap_create c = {
+		.max_size = max_size, .trim_size = trim_size, .flags = flags,
+	};
 
-	memset(&c, 0, sizeof(c));
-	c.max_size = max_size;
-	c.trim_size = trim_size;
-	c.flags = flags;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_CREATE, &c);
-	if (!ret && out)
-		*out = c;
-	return ret;
+	return wsh_ioctl_out(fd, WSHEAP_IOC_CREATE, &c, out, sizeof(c));
 }
 
 /* ALLOC; @off and @gen are optional outputs. */
 static inline int wsh_alloc_gen(int fd, __u32 handle, __u64 size, __u64 align,
 				__u64 *off, __u64 *gen)
 {
-	struct wsheap_alloc a;
-	int ret;
+	struct wsheap_alloc a = {
+		.handle = handle, .size = size, .align = align,
+	};
+	int ret = wsh_ioctl(fd, WSHEAP_IOC_ALLOC, &a);
 
-	memset(&a, 0, sizeof(a));
-	a.handle = handle;
-	a.size = size;
-	a.align = align;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_ALLOC, &a);
 	if (!ret && off)
 		*off = a.offset;
 	if (!ret && gen)
 		*gen = a.generation;
 	return ret;
+}
+
+static inline int wsh_info(int fd, __u32 handle, struct wsheap_info *out)
+{
+	struct wsheap_info i = { .handle = handle };
+
+	return wsh_ioctl_out(fd, WSHEAP_IOC_INFO, &i, out, sizeof(i));
 }
 
 /*
@@ -64,18 +74,13 @@ static inline int wsh_alloc_gen(int fd, __u32 handle, __u64 size, __u64 align,
  */
 static inline int wsh_reset(int fd, __u32 handle, __u64 *gen)
 {
-	struct wsheap_reset r;
+	struct wsheap_reset r = { .handle = handle };
 	struct wsheap_info i;
-	int ret;
+	int ret = wsh_ioctl(fd, WSHEAP_IOC_RESET, &r);
 
-	memset(&r, 0, sizeof(r));
-	r.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET, &r);
 	if (ret || !gen)
 		return ret;
-	memset(&i, 0, sizeof(i));
-	i.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_INFO, &i);
+	ret = wsh_info(fd, handle, &i);
 	if (!ret)
 		*gen = i.generation;
 	return ret;
@@ -84,12 +89,9 @@ static inline int wsh_reset(int fd, __u32 handle, __u64 *gen)
 /* ABI 1's RESET, which writes the new generation back into its struct. */
 static inline int wsh_reset_v0(int fd, __u32 handle, __u64 *gen)
 {
-	struct wsheap_reset r;
-	int ret;
+	struct wsheap_reset r = { .handle = handle };
+	int ret = wsh_ioctl(fd, WSHEAP_IOC_RESET_V0, &r);
 
-	memset(&r, 0, sizeof(r));
-	r.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_RESET_V0, &r);
 	if (!ret && gen)
 		*gen = r.generation;
 	return ret;
@@ -97,53 +99,28 @@ static inline int wsh_reset_v0(int fd, __u32 handle, __u64 *gen)
 
 static inline int wsh_destroy(int fd, __u32 handle)
 {
-	struct wsheap_destroy d;
+	struct wsheap_destroy d = { .handle = handle };
 
-	memset(&d, 0, sizeof(d));
-	d.handle = handle;
 	return wsh_ioctl(fd, WSHEAP_IOC_DESTROY, &d);
-}
-
-static inline int wsh_info(int fd, __u32 handle, struct wsheap_info *out)
-{
-	struct wsheap_info i;
-	int ret;
-
-	memset(&i, 0, sizeof(i));
-	i.handle = handle;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_INFO, &i);
-	if (!ret && out)
-		*out = i;
-	return ret;
 }
 
 /* IMPORT @efd into context @fd; the whole reply in *@out if not NULL. */
 static inline int wsh_import(int fd, int efd, struct wsheap_import *out)
 {
-	struct wsheap_import im;
-	int ret;
+	struct wsheap_import im = { .fd = efd };
 
-	memset(&im, 0, sizeof(im));
-	im.fd = efd;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_IMPORT, &im);
-	if (!ret && out)
-		*out = im;
-	return ret;
+	return wsh_ioctl_out(fd, WSHEAP_IOC_IMPORT, &im, out, sizeof(im));
 }
 
 /* EXPORT_DMABUF of [@off, @off + @size); the dma-buf's descriptor in *@dfd. */
 static inline int wsh_export_dmabuf(int fd, __u32 handle, __u32 flags,
 				    __u64 off, __u64 size, int *dfd)
 {
-	struct wsheap_export_dmabuf d;
-	int ret;
+	struct wsheap_export_dmabuf d = {
+		.handle = handle, .flags = flags, .offset = off, .size = size,
+	};
+	int ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
 
-	memset(&d, 0, sizeof(d));
-	d.handle = handle;
-	d.flags = flags;
-	d.offset = off;
-	d.size = size;
-	ret = wsh_ioctl(fd, WSHEAP_IOC_EXPORT_DMABUF, &d);
 	if (!ret && dfd)
 		*dfd = d.fd;
 	return ret;

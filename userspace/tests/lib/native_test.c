@@ -4,6 +4,7 @@
  * alignment, quota, blocks and the fast path, reset and trim, scale.
  */
 #include "wsheap_test.h"
+#include "../support/wsh_scale.h"
 
 DEFINE_SLOW_FIXTURE(slow)
 
@@ -778,13 +779,13 @@ TEST(reset_trim_keeps_up_to_trim)
 TEST_F_TIMEOUT(slow, reset_10000_times_no_mapping_leak, 300)
 {
 	struct wsheap_stats warm = { 0 }, end;
-	int maps_before = 0, maps_after, i, j;
+	int maps_before = 0, maps_after, i, j, rounds = (int)wsh_scaled(10000);
 	struct wsheap *h;
 	void *p;
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 64 << 10, 0, &h));
-	for (i = 0; i < 10000; i++) {
+	for (i = 0; i < rounds; i++) {
 		for (j = 0; j < 8; j++) {
 			ASSERT_EQ(0, wsheap_alloc(h, 1000 + (size_t)j * 5000, &p));
 			*(volatile char *)p = (char)j;
@@ -807,7 +808,7 @@ TEST_F_TIMEOUT(slow, reset_10000_times_no_mapping_leak, 300)
 	EXPECT_EQ(warm.windows, end.windows);
 	EXPECT_LE(end.windows, U64(8));
 	EXPECT_EQ(maps_before, maps_after);
-	EXPECT_EQ(U64(10000), end.generation);
+	EXPECT_EQ(U64(rounds), end.generation);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
@@ -821,7 +822,7 @@ TEST_F_TIMEOUT(slow, reset_varying_generations_bounded, 120)
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &h));
-	for (i = 0; i < 2000; i++) {
+	for (i = 0; i < wsh_scaled(2000); i++) {
 		/* Alternate tiny, mid and large generations. */
 		n = (i % 3 == 0) ? 1 : (i % 3 == 1) ? 40 : 400;
 		for (j = 0; j < n; j++) {
@@ -893,7 +894,7 @@ TEST(populate_flag)
 
 TEST_F_TIMEOUT(slow, heaps_1000_at_once, 120)
 {
-	const int n = 1000;
+	const int n = (int)wsh_scaled(1000);
 	struct wsheap **h = calloc(n, sizeof(*h));
 	void **p = calloc(n, sizeof(*p));
 	int i;
@@ -916,7 +917,7 @@ TEST_F_TIMEOUT(slow, heaps_1000_at_once, 120)
 
 TEST_F_TIMEOUT(slow, heaps_beyond_one_context_limit, 300)
 {
-	const int n = 5000;	/* > max_heaps_per_context's default 4096 */
+	const int n = wsh_beyond_heap_limit(5000);	/* > max_heaps_per_context */
 	struct wsheap_ctx_stats cs;
 	struct wsheap **h = calloc(n, sizeof(*h));
 	int i;

@@ -7,6 +7,7 @@
 #include <semaphore.h>
 
 #include "wsheap_test.h"
+#include "../support/wsh_scale.h"
 
 DEFINE_SLOW_FIXTURE(slow)
 
@@ -135,7 +136,7 @@ TEST_F_TIMEOUT(ts, threadsafe_heap_8_threads_disjoint, 120)
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < NTHREADS; t++) {
 		w[t].heap = h;
-		w[t].n = 20000;
+		w[t].n = (size_t)wsh_scaled(20000);
 		w[t].min = 1;
 		w[t].max = 300;
 	}
@@ -162,7 +163,7 @@ TEST_F_TIMEOUT(ts, threadsafe_heap_big_and_aligned, 120)
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < NTHREADS; t++) {
 		w[t].heap = h;
-		w[t].n = 2000;
+		w[t].n = (size_t)wsh_scaled(2000);
 		w[t].min = 1;
 		w[t].max = 5000;
 		w[t].align = t % 2 ? (size_t)64 << t : 0;	/* up to 8 KiB */
@@ -261,7 +262,7 @@ TEST_F_TIMEOUT(slow, per_thread_heaps, 120)
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < NTHREADS; t++) {
 		ASSERT_EQ(0, wsheap_create(NULL, UINT64_MAX, 0, 0, &w[t].heap));
-		w[t].n = 50000;
+		w[t].n = (size_t)wsh_scaled(50000);
 		w[t].min = 8;
 		w[t].max = 128;
 	}

@@ -6,6 +6,7 @@
  */
 #include <webservices.h>
 #include "wsheap_test.h"
+#include "../support/wsh_scale.h"
 
 DEFINE_SLOW_FIXTURE(slow)
 
@@ -176,15 +177,15 @@ TEST_F_TIMEOUT(slow, heaps_1000_at_once, 120)
 {
 	WS_HEAP *h[1000];
 	void *p[1000];
-	int i;
+	int i, n = (int)wsh_scaled(1000);
 
 	NEED_DEV();
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < n; i++) {
 		ASSERT_EQ(S_OK, WsCreateHeap(4096, 0, NULL, 0, &h[i], NULL)) TH_LOG("heap %d", i);
 		ASSERT_EQ(S_OK, WsAlloc(h[i], 100, &p[i], NULL));
 		pattern_fill(p[i], 100, (uint32_t)i);
 	}
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < n; i++) {
 		ASSERT_TRUE(pattern_ok(p[i], 100, (uint32_t)i));
 		EXPECT_EQ((SIZE_T)128, ACTUAL(h[i]));
 		WsFreeHeap(h[i]);
@@ -671,7 +672,7 @@ TEST_F_TIMEOUT(slow, reset_loop_10000, 300)
 
 	NEED_DEV();
 	ASSERT_EQ(S_OK, WsCreateHeap(1 << 20, 4096, NULL, 0, &h, NULL));
-	for (i = 0; i < 10000; i++) {
+	for (i = 0; i < wsh_scaled(10000); i++) {
 		for (j = 0; j < 10; j++) {
 			ASSERT_EQ(S_OK, WsAlloc(h, 100 + (SIZE_T)j * 300, &p, NULL));
 			*(volatile char *)p = 1;

@@ -33,12 +33,7 @@ FIXTURE(alias) {
 	size_t ps;
 };
 
-FIXTURE_VARIANT(alias) {
-	__u32 flags;
-};
-
-FIXTURE_VARIANT_ADD(alias, plain) { .flags = 0 };
-FIXTURE_VARIANT_ADD(alias, zero_on_reset) { .flags = WSHEAP_CREATE_ZERO_ON_RESET };
+WSH_CREATE_FLAG_VARIANTS(alias);
 
 FIXTURE_SETUP(alias)
 {
@@ -129,12 +124,7 @@ FIXTURE(pin) {
 	size_t ps;
 };
 
-FIXTURE_VARIANT(pin) {
-	__u32 flags;
-};
-
-FIXTURE_VARIANT_ADD(pin, plain) { .flags = 0 };
-FIXTURE_VARIANT_ADD(pin, zero_on_reset) { .flags = WSHEAP_CREATE_ZERO_ON_RESET };
+WSH_CREATE_FLAG_VARIANTS(pin);
 
 FIXTURE_SETUP(pin)
 {

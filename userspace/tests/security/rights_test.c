@@ -187,6 +187,21 @@ static void report_upgrade(struct __test_metadata *_metadata,
 	ro[0] = (unsigned char)~ro[0];
 }
 
+/*
+ * After an attempt to make the read-only view @ro writable that returned
+ * @r (0: it worked, which the test already failed on): what the holder
+ * could do then, or that a write still faults; @ro is unmapped.
+ */
+static void after_upgrade(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(ro) *self, void *ro, int r)
+{
+	if (!r)
+		report_upgrade(_metadata, self, ro);
+	else
+		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
+	munmap(ro, self->len);
+}
+
 TEST_F(ro, mmap_prot_write_eacces)
 {
 	unsigned char *ro;
@@ -254,11 +269,7 @@ TEST_F(ro, remap_file_pages_then_mprotect)
 		EXPECT_EQ(-1L, wsh_check(ro, self->len, 1));
 	r = mprotect(ro, self->len, PROT_RW);
 	EXPECT_EQ(-1, r) TH_LOG("mprotect(PROT_WRITE) after remap_file_pages worked");
-	if (!r)
-		report_upgrade(_metadata, self, ro);
-	else
-		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
-	munmap(ro, self->len);
+	after_upgrade(_metadata, self, ro, r);
 
 	rw = map_rw(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, rw);
@@ -297,11 +308,7 @@ TEST_F(ro, mremap_then_mprotect)
 	r = mremap_then_mprotect(&ro, self->len);
 	EXPECT_NE(-ENOMEM, r) TH_LOG("mremap failed");
 	EXPECT_NE(0, r) TH_LOG("the moved read-only mapping became writable");
-	if (!r)
-		report_upgrade(_metadata, self, ro);
-	else
-		EXPECT_EQ(SIGSEGV, wsh_try_write(ro));
-	munmap(ro, self->len);
+	after_upgrade(_metadata, self, ro, r);
 
 	rw = map_rw(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, rw);
@@ -377,24 +384,37 @@ static ssize_t proc_mem_write(void *p, unsigned char b)
 	return n;
 }
 
-TEST_F(ro, proc_self_mem_pwrite)
+/*
+ * A write of one byte by @write (1 if it landed, else < 0) must fail on the
+ * read-only view and leave it as it was; on a read-write view of the same
+ * heap it must work (the control), where the kernel can pin heap pages.
+ */
+static void write_needs_rw(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(ro) *self,
+			   ssize_t (*write)(void *p, unsigned char b),
+			   unsigned char b)
 {
 	unsigned char *ro, *rw, old;
 
 	ro = map_ro(self, PROT_READ);
 	ASSERT_NE(MAP_FAILED, ro);
 	old = ro[0];
-	EXPECT_GT(0, proc_mem_write(ro, (unsigned char)~old));
+	EXPECT_GT(0, write(ro, (unsigned char)~old));
 	EXPECT_EQ(old, ro[0]);
 	munmap(ro, self->len);
 
 	rw = map_rw(self, PROT_RW);
 	ASSERT_NE(MAP_FAILED, rw);
 	if (self->gup) {
-		EXPECT_EQ(1, proc_mem_write(rw, 0x77));
-		EXPECT_EQ(0x77, rw[0]);
+		EXPECT_EQ(1, write(rw, b));
+		EXPECT_EQ(b, rw[0]);
 	}
 	munmap(rw, self->len);
+}
+
+TEST_F(ro, proc_self_mem_pwrite)
+{
+	write_needs_rw(_metadata, self, proc_mem_write, 0x77);
 }
 
 static ssize_t vm_write_self(void *p, unsigned char b)
@@ -408,22 +428,7 @@ static ssize_t vm_write_self(void *p, unsigned char b)
 
 TEST_F(ro, process_vm_writev_into)
 {
-	unsigned char *ro, *rw, old;
-
-	ro = map_ro(self, PROT_READ);
-	ASSERT_NE(MAP_FAILED, ro);
-	old = ro[0];
-	EXPECT_GT(0, vm_write_self(ro, (unsigned char)~old));
-	EXPECT_EQ(old, ro[0]);
-	munmap(ro, self->len);
-
-	rw = map_rw(self, PROT_RW);
-	ASSERT_NE(MAP_FAILED, rw);
-	if (self->gup) {
-		EXPECT_EQ(1, vm_write_self(rw, 0x66));
-		EXPECT_EQ(0x66, rw[0]);
-	}
-	munmap(rw, self->len);
+	write_needs_rw(_metadata, self, vm_write_self, 0x66);
 }
 
 /*

@@ -20,16 +20,6 @@
 #include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 
-#define WSH_DEBUGFS_STATS	"/sys/kernel/debug/wsheap/stats"
-
-static inline __u64 wsh_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
-
 /* The descriptor number the next open() or EXPORT would get. */
 static inline int wsh_lowest_free_fd(void)
 {

@@ -401,23 +401,7 @@ TEST_F(drv, sample_records_seen_by_other_process)
 
 /* -------------------------------- dma-buf ------------------------------- */
 
-FIXTURE(dmabuf) {
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(dmabuf)
-{
-	self->ps = (size_t)wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(dmabuf)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(dmabuf);
 
 TEST_F(dmabuf, export_errors)
 {
@@ -448,15 +432,9 @@ TEST_F(dmabuf, export_errors)
 	memset(&d, 0, sizeof(d));
 	d.handle = c.handle;
 	d.size = ps;
-	d.flags = 1U << 2;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.flags = 0;
-	d.pad = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.pad = 0;
-	d.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT_DMABUF, &d));
-	d.reserved[1] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, flags, 1U << 2);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, pad, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT_DMABUF, d, reserved[1], 1);
 
 	/* the handle */
 	EXPECT_EQ(-ENOENT, wsh_export_dmabuf(self->fd, 0, 0, 0, ps, &dfd));
@@ -485,10 +463,7 @@ TEST_F(dmabuf, mmap_shows_the_range)
 	int dfd, efd, ctx2;
 	struct wsheap_import im;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 4 * ps, 1);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 1, &c, &h));
 
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, ps, 2 * ps, &dfd));
 	EXPECT_EQ((off_t)(2 * ps), lseek(dfd, 0, SEEK_END));
@@ -534,21 +509,14 @@ TEST_F(dmabuf, descriptor_flags)
 	const size_t ps = self->ps;
 	struct wsheap_create c;
 	unsigned char *h, *d;
-	int dfd, nfd, rfd, fl;
+	int dfd, nfd, rfd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 4);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 4, &c, &h));
 
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, 0, 0, ps, &dfd));
-	fl = fcntl(dfd, F_GETFD);
-	ASSERT_LE(0, fl);
-	EXPECT_TRUE(fl & FD_CLOEXEC);
+	EXPECT_EQ(1, wsh_cloexec(dfd));
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_NO_CLOEXEC, 0, ps, &nfd));
-	fl = fcntl(nfd, F_GETFD);
-	ASSERT_LE(0, fl);
-	EXPECT_FALSE(fl & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(nfd));
 
 	/* a read-only dma-buf maps for reading only */
 	ASSERT_EQ(0, wsh_export_dmabuf(self->fd, c.handle, WSHEAP_DMABUF_RDONLY, ps, ps, &rfd));

@@ -17,15 +17,6 @@
 
 /* ------------------------------- helpers -------------------------------- */
 
-/* In a child: report and fail when @cond is false. */
-#define CK(cond) do {							\
-	if (!(cond)) {							\
-		fprintf(stderr, "# child %s:%d: %s (errno %d: %s)\n",	\
-			__func__, __LINE__, #cond, errno, strerror(errno)); \
-		return 1;						\
-	}								\
-} while (0)
-
 /* mmap [@off, @off + @len) at mmap offset @base of @fd (a context or an export). */
 static void *sh_map(int fd, __u64 base, __u64 off, size_t len, int prot)
 {
@@ -90,52 +81,20 @@ static __u64 sh_wait_gen(const struct wsheap_status *st, __u64 old)
 /* Send one 64-bit word, and the descriptor @fd with it unless it is < 0. */
 static int sh_send(int sock, __u64 word, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &word, .iov_len = sizeof(word) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (fd >= 0) {
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, 0) == (ssize_t)sizeof(word) ? 0 : -1;
+	return wsh_send_fd(sock, fd, &word, sizeof(word), 0) ? -1 : 0;
 }
 
 /* Receive one word, and a descriptor into @fd (if not NULL; -1 if none). */
 static int sh_recv(int sock, __u64 *word, int *fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = word, .iov_len = sizeof(*word) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
+	int got;
+	ssize_t n = wsh_recv_fd(sock, &got, word, sizeof(*word), 0);
 
 	if (fd)
-		*fd = -1;
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(*word))
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			if (fd)
-				memcpy(fd, CMSG_DATA(cm), sizeof(int));
-			else {
-				int junk;
-
-				memcpy(&junk, CMSG_DATA(cm), sizeof(int));
-				close(junk);
-			}
-		}
-	}
-	return 0;
+		*fd = got;
+	else if (got >= 0)
+		close(got);
+	return n == sizeof(*word) ? 0 : -1;
 }
 
 /* Receive a word and require it to be @want. */
@@ -144,27 +103,6 @@ static int sh_expect(int sock, __u64 want)
 	__u64 w;
 
 	return sh_recv(sock, &w, NULL) || w != want ? -1 : 0;
-}
-
-static int sh_wait_pid(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return wsh_status_code(status);
-}
-
-/* fork() with the default SIGBUS/SIGSEGV dispositions in the child. */
-static pid_t sh_fork(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		signal(SIGSEGV, SIG_DFL);
-	}
-	return pid;
 }
 
 static sigjmp_buf sh_jb;
@@ -202,23 +140,7 @@ static int sh_probe(volatile unsigned char *p, bool write)
 
 /* ------------------------------- fixture -------------------------------- */
 
-FIXTURE(share) {
-	int fd;
-	size_t ps;
-};
-
-FIXTURE_SETUP(share)
-{
-	self->ps = (size_t)wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", WSHEAP_DEVICE, strerror(errno));
-}
-
-FIXTURE_TEARDOWN(share)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(share);
 
 /* -------------------------------- EXPORT -------------------------------- */
 
@@ -229,10 +151,7 @@ TEST_F(share, export_fd_maps_heap_offsets)
 	unsigned char *h, *e, *mid;
 	int efd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 4, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 4 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 4 * ps, 1);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 4, 1, &c, &h));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	EXPECT_LE(0, efd);
@@ -274,17 +193,10 @@ TEST_F(share, export_errors)
 
 	memset(&e, 0, sizeof(e));
 	e.handle = c.handle;
-	e.flags = 1U << 2;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.flags = 0x80000000U;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.flags = 0;
-	e.pad = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.pad = 0;
-	e.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
-	e.reserved[0] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, flags, 1U << 2);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, flags, 0x80000000U);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, pad, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_EXPORT, e, reserved[0], 1);
 	e.reserved[1] = 1ULL << 63;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_EXPORT, &e));
 
@@ -310,24 +222,18 @@ TEST_F(share, export_errors)
 TEST_F(share, export_cloexec_by_default)
 {
 	struct wsheap_create c;
-	int efd, nfd, rfd, flags;
+	int efd, nfd, rfd;
 
 	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 1, 0, 0, &c));
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
-	flags = fcntl(efd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_TRUE(flags & FD_CLOEXEC);
+	EXPECT_EQ(1, wsh_cloexec(efd));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &nfd));
-	flags = fcntl(nfd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_FALSE(flags & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(nfd));
 
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle,
 			       WSHEAP_EXPORT_RDONLY | WSHEAP_EXPORT_NO_CLOEXEC, &rfd));
-	flags = fcntl(rfd, F_GETFD);
-	ASSERT_LE(0, flags);
-	EXPECT_FALSE(flags & FD_CLOEXEC);
+	EXPECT_EQ(0, wsh_cloexec(rfd));
 	/* every export is a new descriptor; O_RDWR unless RDONLY */
 	EXPECT_NE(efd, nfd);
 	EXPECT_NE(nfd, rfd);
@@ -345,11 +251,7 @@ TEST_F(share, export_rdonly_fd_refuses_write)
 	unsigned char *h, *r;
 	int rfd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 3);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 3, WSHEAP_EXPORT_RDONLY, &c, &h, &rfd));
 
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0));
 	EXPECT_EQ(-EACCES, wsh_try_mmap(ps, PROT_WRITE, MAP_SHARED, rfd, ps));
@@ -513,14 +415,9 @@ TEST_F(share, import_flags_reserved_einval)
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 	memset(&im, 0, sizeof(im));
 	im.fd = efd;
-	im.flags = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.flags = WSHEAP_ACCESS_RDONLY << 4;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.flags = 0;
-	im.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
-	im.reserved[0] = 0;
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, flags, 1);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, flags, WSHEAP_ACCESS_RDONLY << 4);
+	EXPECT_EINVAL_WITH(self->fd, WSHEAP_IOC_IMPORT, im, reserved[0], 1);
 	im.reserved[1] = 2;
 	EXPECT_EQ(-EINVAL, wsh_ioctl(self->fd, WSHEAP_IOC_IMPORT, &im));
 	/* nothing was copied back on failure */
@@ -596,10 +493,7 @@ TEST_F(share, rdonly_import_maps_read_only)
 	unsigned char *h, *r;
 	int rfd, ctx2;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, ps, 6);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 2, 6, &c, &h));
 	wsh_fill(h + ps, ps, 6);
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_RDONLY, &rfd));
 	ctx2 = wsh_open();
@@ -728,7 +622,7 @@ TEST_F(share, alloc_concurrent_two_processes_never_overlap)
 	ASSERT_NE(MAP_FAILED, blks);
 	ASSERT_EQ(0, pipe(go));
 
-	pid = sh_fork();
+	pid = wsh_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* another process, with a context and a mapping of its own */
@@ -746,7 +640,7 @@ TEST_F(share, alloc_concurrent_two_processes_never_overlap)
 	ASSERT_EQ(2, write(go[1], "gg", 2));
 	code = race_allocs(self->fd, c.handle, map, 0xa1, blks, go[0]);
 	EXPECT_EQ(0, code);
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 
 	/* every block still holds its owner's stamp: none was handed out twice */
 	for (i = 0; i < 2 * RACE_N; i++) {
@@ -901,15 +795,9 @@ TEST_F(share, scm_child_imports_writes_parent_reads)
 	__u64 off;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	/* fork first: the child gets the heap only over the socket */
-	pid = sh_fork();
+	pid = wsh_fork_peer(scm_importer, &sv[0]);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(scm_importer(sv[1]));
-	}
-	close(sv[1]);
 
 	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 4 * ps);
@@ -924,7 +812,7 @@ TEST_F(share, scm_child_imports_writes_parent_reads)
 	EXPECT_EQ(-1L, wsh_check(h, 3 * ps, 21));
 	EXPECT_EQ(-1L, wsh_check(h + 3 * ps, ps, 22));
 	ASSERT_EQ(0, sh_send(sv[0], 1, -1));
-	code = sh_wait_pid(pid);
+	code = wsh_wait_pid(pid);
 	EXPECT_EQ(0, code);
 	/* the child's context is closed: the heap and its bytes remain */
 	EXPECT_EQ(-1L, wsh_check(h + 3 * ps, ps, 22));
@@ -971,14 +859,8 @@ TEST_F(share, scm_parent_imports_child_writes)
 	__u64 len;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = sh_fork();
+	pid = wsh_fork_peer(scm_creator, &sv[0]);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(scm_creator(sv[1]));
-	}
-	close(sv[1]);
 
 	ASSERT_EQ(0, sh_recv(sv[0], &len, &efd));
 	ASSERT_LE(0, efd);
@@ -991,7 +873,7 @@ TEST_F(share, scm_parent_imports_child_writes)
 	EXPECT_EQ(-1L, wsh_check(m, 2 * ps, 30));
 	wsh_fill(m + ps, ps, 31);
 	ASSERT_EQ(0, sh_send(sv[0], 2, -1));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 
 	/* the creator is gone; the imported handle keeps the heap whole */
 	EXPECT_EQ(-1L, wsh_check(m, ps, 30));
@@ -1033,23 +915,13 @@ TEST_F(share, scm_receiver_maps_fd_directly)
 	int sv[2], efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = sh_fork();
+	pid = wsh_fork_peer(direct_mapper, &sv[0]);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(direct_mapper(sv[1]));
-	}
-	close(sv[1]);
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 40);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 40, 0, &c, &h, &efd));
 	ASSERT_EQ(0, sh_send(sv[0], 2 * ps, efd));
 	close(efd);
 	EXPECT_EQ(0, sh_expect(sv[0], 0));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 	EXPECT_EQ(-1L, wsh_check(h, 2 * ps, 41));
 	munmap(h, 2 * ps);
 	close(sv[0]);
@@ -1112,6 +984,16 @@ static int reset_observer(int sock, bool zero)
 	return 0;
 }
 
+static int lazy_observer(int sock)
+{
+	return reset_observer(sock, false);
+}
+
+static int zeroed_observer(int sock)
+{
+	return reset_observer(sock, true);
+}
+
 static void reset_seen_by_other(struct __test_metadata *_metadata, int fd,
 				bool zero)
 {
@@ -1123,14 +1005,8 @@ static void reset_seen_by_other(struct __test_metadata *_metadata, int fd,
 	__u64 g;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = sh_fork();
+	pid = wsh_fork_peer(zero ? zeroed_observer : lazy_observer, &sv[0]);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(reset_observer(sv[1], zero));
-	}
-	close(sv[1]);
 
 	ASSERT_EQ(0, wsh_heap_with_pages(fd, 4, ps, zero ? WSHEAP_CREATE_ZERO_ON_RESET : 0,
 				     &c));
@@ -1151,7 +1027,7 @@ static void reset_seen_by_other(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(1ULL, g);
 	ASSERT_EQ(0, sh_send(sv[0], 3, -1));
 	ASSERT_EQ(0, sh_expect(sv[0], 4));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 	EXPECT_EQ(-1L, wsh_check(h + ps, 3 * ps, 51));
 	ASSERT_EQ(0, wsh_info(fd, c.handle, &i));
 	EXPECT_EQ(1ULL, i.generation);
@@ -1217,14 +1093,8 @@ TEST_F(share, reset_rounds_never_stale)
 	__u64 r, g;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = sh_fork();
+	pid = wsh_fork_peer(rounds_reader, &sv[0]);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(rounds_reader(sv[1]));
-	}
-	close(sv[1]);
 
 	ASSERT_EQ(0, wsh_create(self->fd, UINT64_MAX, 0, 0, &c));
 	h = wsh_map(self->fd, &c, 0, 2 * ps);
@@ -1245,7 +1115,7 @@ TEST_F(share, reset_rounds_never_stale)
 		ASSERT_EQ(0, sh_send(sv[0], r * 10 + 3, -1));
 		ASSERT_EQ(0, sh_expect(sv[0], r * 10 + 3));
 	}
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 	munmap(h, 2 * ps);
 	close(sv[0]);
 }
@@ -1272,21 +1142,18 @@ TEST_F(share, reset_by_importer_seen_by_creator)
 	int efd;
 	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 3 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 3 * ps, 60);
+	ASSERT_EQ(0, wsh_filled_heap(self->fd, 3, 60, &c, &h));
 	st = sh_status(self->fd, c.mmap_offset);
 	ASSERT_NE(NULL, st);
 	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
 
-	pid = sh_fork();
+	pid = wsh_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(import_and_reset(efd));
 	/* no system call: the status page changes under us */
 	EXPECT_EQ(1ULL, sh_wait_gen(st, 0));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_wait_pid(pid));
 	EXPECT_EQ(0ULL, sh_committed(st));
 	EXPECT_EQ(SIGBUS, wsh_touch(h, false));
 	EXPECT_EQ(SIGBUS, wsh_touch(h + 2 * ps, false));
@@ -1324,19 +1191,10 @@ TEST_F(share, fork_child_uses_inherited_fd)
 	struct wsheap_create c;
 	unsigned char *h;
 	int efd;
-	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 70);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 70, 0, &c, &h, &efd));
 
-	pid = sh_fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(inherited_user(efd));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_in_child(inherited_user, efd));
 	EXPECT_EQ(-1L, wsh_check(h, ps, 71));
 	EXPECT_EQ(-1L, wsh_check(h + ps, ps, 72));
 	munmap(h, 2 * ps);
@@ -1364,7 +1222,7 @@ static int run_helper(const char *mode, int fd, __u64 off, __u64 len,
 		      a[0], a[1], a[2], a[3], a[4], (char *)NULL);
 		_exit(127);
 	}
-	return sh_wait_pid(pid);
+	return wsh_wait_pid(pid);
 }
 
 /*
@@ -1414,11 +1272,7 @@ TEST_F(share, exec_keeps_no_cloexec_fd)
 	unsigned char *h;
 	int efd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 3, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 3 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 3 * ps, 80);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, WSHEAP_EXPORT_NO_CLOEXEC, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 3, 80, WSHEAP_EXPORT_NO_CLOEXEC, &c, &h, &efd));
 	/* the helper maps heap bytes [ps, 3ps) of the inherited descriptor */
 	wsh_fill(h + ps, 2 * ps, 81);
 	EXPECT_EQ(0, run_helper("map", efd, ps, 2 * ps, 81, 82));
@@ -1501,11 +1355,7 @@ TEST_F(share, destroy_with_export_open_keeps_memory)
 	unsigned char *h;
 	int efd, ctx2;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 91);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 91, 0, &c, &h, &efd));
 
 	/* the open descriptor is a user: this DESTROY only drops the handle */
 	ASSERT_EQ(0, wsh_destroy(self->fd, c.handle));
@@ -1575,19 +1425,10 @@ TEST_F(share, importer_destroy_leaves_creator)
 	struct wsheap_create c;
 	unsigned char *h;
 	int efd;
-	pid_t pid;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 94);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 94, 0, &c, &h, &efd));
 
-	pid = sh_fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)
-		_exit(import_and_destroy(efd));
-	EXPECT_EQ(0, sh_wait_pid(pid));
+	EXPECT_EQ(0, wsh_in_child(import_and_destroy, efd));
 	close(efd);
 	EXPECT_EQ(-1L, wsh_check(h, 2 * ps, 94));
 	EXPECT_EQ(0, wsh_alloc(self->fd, c.handle, ps, 0, NULL));
@@ -1637,11 +1478,7 @@ TEST_F(share, final_destroy_ignores_mappings_of_closed_export)
 	unsigned char *h, *e;
 	int efd;
 
-	ASSERT_EQ(0, wsh_heap_with_pages(self->fd, 2, 0, 0, &c));
-	h = wsh_map(self->fd, &c, 0, 2 * ps);
-	ASSERT_NE(MAP_FAILED, h);
-	wsh_fill(h, 2 * ps, 95);
-	ASSERT_EQ(0, wsh_export(self->fd, c.handle, 0, &efd));
+	ASSERT_EQ(0, wsh_exported_heap(self->fd, 2, 95, 0, &c, &h, &efd));
 	e = sh_map(efd, 0, 0, 2 * ps, PROT_READ);
 	ASSERT_NE(MAP_FAILED, e);
 	st = sh_status(efd, 0);

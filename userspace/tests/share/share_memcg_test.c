@@ -19,53 +19,13 @@
 #define CG_DIR		CG_ROOT "/wsheap-t"
 #define MIB		(1ULL << 20)
 
-#define CK(cond) do {							\
-	if (!(cond)) {							\
-		fprintf(stderr, "# child %s:%d: %s (errno %d: %s)\n",	\
-			__func__, __LINE__, #cond, errno, strerror(errno)); \
-		return 1;						\
-	}								\
-} while (0)
-
-static int cg_write(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
-}
-
-static int cg_read(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* A number read from @file of the test cgroup, or ~0 on error. */
 static __u64 cg_u64(const char *file)
 {
 	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), CG_DIR "/%s", file);
-	if (cg_read(path, buf, sizeof(buf)))
+	if (wsh_read_file(path, buf, sizeof(buf)))
 		return ~0ULL;
 	return strtoull(buf, NULL, 10);
 }
@@ -77,7 +37,7 @@ static __u64 cg_key(const char *file, const char *key)
 	size_t klen = strlen(key);
 
 	snprintf(path, sizeof(path), CG_DIR "/%s", file);
-	if (cg_read(path, buf, sizeof(buf)))
+	if (wsh_read_file(path, buf, sizeof(buf)))
 		return ~0ULL;
 	for (line = buf; line && *line; line = strchr(line, '\n')) {
 		if (*line == '\n')
@@ -93,44 +53,25 @@ static int cg_set(const char *file, const char *val)
 	char path[256];
 
 	snprintf(path, sizeof(path), CG_DIR "/%s", file);
-	return cg_write(path, val);
+	return wsh_write_file(path, val);
 }
 
+/* One byte, 'f', and the descriptor @fd with it. */
 static int send_fd(int sock, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], b = 'f';
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+	return wsh_send_fd(sock, fd, "f", 1, 0);
 }
 
+/* The descriptor that came with one byte, or -1. */
 static int recv_fd(int sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
+	char b;
+	int fd;
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+	if (wsh_recv_fd(sock, &fd, &b, 1, 0) != 1 && fd >= 0) {
+		close(fd);
 		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	}
 	return fd;
 }
 
@@ -172,11 +113,11 @@ FIXTURE_SETUP(memcg)
 	self->child = -1;
 	if (geteuid())
 		SKIP(return, "memory cgroups need root");
-	if (cg_read(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)))
+	if (wsh_read_file(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)))
 		SKIP(return, "no cgroup2 at " CG_ROOT);
 	if (!strstr(buf, "memory"))
 		SKIP(return, "no memory controller in cgroup2");
-	if (cg_write(CG_ROOT "/cgroup.subtree_control", "+memory"))
+	if (wsh_write_file(CG_ROOT "/cgroup.subtree_control", "+memory"))
 		SKIP(return, "cannot enable the memory controller: %s",
 		     strerror(errno));
 	rmdir(CG_DIR);		/* a leftover of an earlier run */
@@ -203,6 +144,16 @@ FIXTURE_TEARDOWN(memcg)
 		wsh_sleep_ms(100);
 }
 
+/* What the child of start_in_cgroup() runs, once it is in the cgroup. */
+static int (*cgroup_fn)(int sock);
+
+static int in_cgroup(int sock)
+{
+	if (get_byte(sock, 'g'))
+		return 100;
+	return cgroup_fn(sock);
+}
+
 /*
  * Fork the child that runs @fn(@sock) inside the test cgroup.  The parent
  * moves it there before it starts: it waits for a byte on the socket.
@@ -211,26 +162,16 @@ static pid_t start_in_cgroup(struct __test_metadata *_metadata,
 			     FIXTURE_DATA(memcg) *self, int (*fn)(int))
 {
 	char pid_s[32];
-	int sv[2];
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
+	cgroup_fn = fn;
+	pid = wsh_fork_peer(in_cgroup, &self->sock);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(sv[0]);
-		signal(SIGBUS, SIG_DFL);
-		if (get_byte(sv[1], 'g'))
-			_exit(100);
-		_exit(fn(sv[1]));
-	}
-	close(sv[1]);
-	self->sock = sv[0];
 	self->child = pid;
 	snprintf(pid_s, sizeof(pid_s), "%d", pid);
 	ASSERT_EQ(0, cg_set("cgroup.procs", pid_s))
 		TH_LOG("moving %d into " CG_DIR ": %s", pid, strerror(errno));
-	ASSERT_EQ(0, put_byte(sv[0], 'g'));
+	ASSERT_EQ(0, put_byte(self->sock, 'g'));
 	return pid;
 }
 
@@ -350,13 +291,22 @@ static int populate_over_limit(int sock)
 	return 0;
 }
 
-TEST_F_TIMEOUT(memcg, populate_over_limit_enomem, 120)
+/*
+ * Run @fn in the test cgroup limited to 8 MiB: it must run to its end (exit
+ * 0), never OOM-killed.
+ */
+static void run_over_limit(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(memcg) *self, int (*fn)(int))
 {
 	ASSERT_EQ(0, cg_set("memory.max", "8388608"));
-	ASSERT_LT(0, start_in_cgroup(_metadata, self, populate_over_limit));
-	/* the child ran to its end: not OOM-killed */
+	ASSERT_LT(0, start_in_cgroup(_metadata, self, fn));
 	EXPECT_EQ(0, reap(self));
 	EXPECT_EQ(0ULL, cg_key("memory.events", "oom_kill"));
+}
+
+TEST_F_TIMEOUT(memcg, populate_over_limit_enomem, 120)
+{
+	run_over_limit(_metadata, self, populate_over_limit);
 	EXPECT_LT(0ULL, cg_key("memory.events", "max"));
 }
 
@@ -414,10 +364,7 @@ static int lazy_over_limit(int sock)
 
 TEST_F_TIMEOUT(memcg, lazy_over_limit_sigbus, 120)
 {
-	ASSERT_EQ(0, cg_set("memory.max", "8388608"));
-	ASSERT_LT(0, start_in_cgroup(_metadata, self, lazy_over_limit));
-	EXPECT_EQ(0, reap(self));
-	EXPECT_EQ(0ULL, cg_key("memory.events", "oom_kill"));
+	run_over_limit(_metadata, self, lazy_over_limit);
 }
 
 /* -------------------- reclaim of kept pages (the shrinker) --------------- */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the wsheap reliability programs (fuzzer, stress, fault
- * injection): budgets, a seeded generator, ioctl wrappers that return
- * -errno, memory access guarded against SIGBUS/SIGSEGV (sigsetjmp, per
- * thread), SCM_RIGHTS, the status page, module parameters and TAP output.
+ * injection) on top of the test-support library (tests/support): budgets,
+ * a seeded generator, ioctl wrappers that return a descriptor or -errno,
+ * memory access guarded against SIGBUS/SIGSEGV (sigsetjmp, per thread),
+ * the status page, shared rwlocks and the check that all was released.
  *
  * Nothing here uses the kselftest harness: these programs print their own
  * TAP (one case per process or phase), which testing/results.py counts.
@@ -38,10 +39,8 @@
 #include <sys/wait.h>
 #include <ucontext.h>
 
-#include "wsheap_ioctl.h"
-#include "wsh_ioctl.h"
+#include "wsh_support.h"
 
-#define WSH_PARAMS	"/sys/module/wsheap/parameters/"
 #define WSH_MAX_HANDLE	((1u << (63 - WSHEAP_SPAN_SHIFT)) - 1)
 
 typedef unsigned long long ull;
@@ -56,20 +55,27 @@ static inline bool wsh_budget_long(void)
 	return b && !strcmp(b, "long");
 }
 
+/* CLOCK_MONOTONIC in seconds. */
 static inline double wsh_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)wsh_now_ns() / 1e9;
 }
 
-static inline void wsh_sleep_us(unsigned int us)
+/*
+ * Without /dev/wsheap every one of a program's @n TAP cases (named @what)
+ * is a skip: print them and return true.
+ */
+static inline bool wsh_skip_without_device(int n, const char *what)
 {
-	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000L };
+	int i, err;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	if (!access(WSHEAP_DEVICE, R_OK | W_OK))
+		return false;
+	err = errno;
+	for (i = 0; i < n; i++)
+		printf("ok %d %s # SKIP %s: %s\n", i + 1, what, WSHEAP_DEVICE,
+		       strerror(err));
+	return true;
 }
 
 /* ---------------------------------------------------------------- rng --- */
@@ -104,6 +110,22 @@ static inline bool wsh_chance(struct wsh_rng *r, unsigned int percent)
 
 /* ------------------------------------------------------------- ioctl --- */
 
+/*
+ * What a busy child (one that is killed at some point) leaves behind, at
+ * random: heap @h of context @fd reset or not, destroyed but one time in
+ * @keep_one_in, its dma-buf @dfd (if >= 0) closed or left open.
+ */
+static inline void wsh_leave_at_random(struct wsh_rng *r, int fd, unsigned int h,
+				       int dfd, unsigned int keep_one_in)
+{
+	if (wsh_below(r, 2))
+		wsh_reset(fd, h, NULL);
+	if (wsh_below(r, keep_one_in))
+		wsh_destroy(fd, h);
+	if (dfd >= 0 && wsh_below(r, 2))
+		close(dfd);
+}
+
 static inline int wsh_alloc(int fd, unsigned int h, ull size, ull align,
 			    ull *off, ull *gen)
 {
@@ -130,11 +152,6 @@ static inline int wsh_dmabuf(int fd, unsigned int h, ull off, ull size,
 	int dfd = -1, ret = wsh_export_dmabuf(fd, h, flags, off, size, &dfd);
 
 	return ret ? ret : dfd;
-}
-
-static inline ull wsh_ps(void)
-{
-	return (ull)sysconf(_SC_PAGESIZE);
 }
 
 static inline ull wsh_pages_up(ull bytes, ull ps)
@@ -383,61 +400,41 @@ static inline ull wsh_status_gen(volatile struct wsheap_status *st)
 	return __atomic_load_n(&st->generation, __ATOMIC_ACQUIRE);
 }
 
-/* ------------------------------------------------------- SCM_RIGHTS --- */
+/* --------------------------------------------------------- processes --- */
 
-/* Send @len bytes and one descriptor; 0 or -errno. */
-static inline int wsh_send_fd(int sock, int fd, const void *data, size_t len,
-			      int flags)
+/*
+ * Start the @n worker processes of a run: process i exits with @fn(i) and
+ * has socks[i], a datagram socket pair every process can send to it on
+ * (socks[i][1]) and it receives on (socks[i][0]); the parent closes its
+ * copies, so descriptors still in flight at the end die with the last
+ * process.  0, or -1 with the reason on stderr (no process started then
+ * waits for nothing: the caller exits).
+ */
+static inline int wsh_start_procs(int n, int (*socks)[2], pid_t *pids,
+				  int (*fn)(int idx))
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg;
-	struct cmsghdr *cm;
+	int i;
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&u, 0, sizeof(u));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, flags | MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/* Receive a message with one descriptor: the bytes read, or -errno. */
-static inline ssize_t wsh_recv_fd(int sock, int *fd, void *data, size_t len,
-				  int flags)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { data, len };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -errno;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return n;
+	for (i = 0; i < n; i++)
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i])) {
+			perror("socketpair");
+			return -1;
+		}
+	fflush(NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			perror("fork");
+			return -1;
+		}
+		if (!pids[i])
+			_exit(fn(i));
+	}
+	for (i = 0; i < n; i++) {
+		close(socks[i][0]);
+		close(socks[i][1]);
+	}
+	return 0;
 }
 
 /* --------------------------------------------------- shared rwlocks --- */
@@ -470,64 +467,7 @@ static inline int wsh_rwlock_timed(pthread_rwlock_t *l, bool write)
 		       pthread_rwlock_timedrdlock(l, &ts);
 }
 
-/* ------------------------------------------------------------ params --- */
-
-static inline int wsh_param_u64(const char *name, ull *val)
-{
-	char path[256], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), WSH_PARAMS "%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	*val = strtoull(buf, NULL, 0);
-	return 0;
-}
-
-/* Write a string to a file (sysfs, debugfs, procfs knobs); 0 or -errno. */
-static inline int wsh_write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	return (size_t)n == len ? 0 : -EIO;
-}
-
-static inline int wsh_read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
-}
+/* ---------------------------------------------------------- released --- */
 
 /*
  * Once every process that used wsheap has exited, nothing may be left:
@@ -539,14 +479,12 @@ static inline int wsh_read_file(const char *path, char *buf, size_t size)
  * Returns 0 when all is released, 1 when not (@why says what), -errno if it
  * cannot tell.
  */
-#define WSH_STATS "/sys/kernel/debug/wsheap/stats"
-
 static inline int wsh_stats_released(char *why, size_t whylen)
 {
 	char buf[512], *p;
 	ull ctxs = ~0ULL, heaps = ~0ULL, com = ~0ULL;
 
-	if (wsh_read_file(WSH_STATS, buf, sizeof(buf)))
+	if (wsh_read_file(WSH_DEBUGFS_STATS, buf, sizeof(buf)))
 		return -ENOENT;
 	if ((p = strstr(buf, "contexts ")))
 		ctxs = strtoull(p + 9, NULL, 0);
@@ -557,7 +495,7 @@ static inline int wsh_stats_released(char *why, size_t whylen)
 	if (!ctxs && !heaps && !com)
 		return 0;
 	snprintf(why, whylen, "%s: contexts %llu heaps %llu committed %llu",
-		 WSH_STATS, ctxs, heaps, com);
+		 WSH_DEBUGFS_STATS, ctxs, heaps, com);
 	return 1;
 }
 
@@ -576,8 +514,8 @@ static inline int wsh_commitment_is_zero(char *why, size_t whylen)
 	if (ret != -ENOENT)
 		return ret;
 	ret = 1;
-	if (wsh_param_u64("max_bytes_total", &total) ||
-	    wsh_param_u64("max_bytes_per_context", &per_ctx))
+	if (wsh_param_read_u64("max_bytes_total", &total) ||
+	    wsh_param_read_u64("max_bytes_per_context", &per_ctx))
 		return -ENOENT;
 	if (per_ctx < total) {
 		snprintf(why, whylen, "max_bytes_per_context < max_bytes_total");

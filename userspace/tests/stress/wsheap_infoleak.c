@@ -24,15 +24,7 @@
 
 /* The largest argument struct, plus a tail for the larger-struct calls. */
 union arg {
-	struct wsheap_create c;
-	struct wsheap_alloc a;
-	struct wsheap_reset r;
-	struct wsheap_destroy d;
-	struct wsheap_info i;
-	struct wsheap_version v;
-	struct wsheap_export e;
-	struct wsheap_import im;
-	struct wsheap_export_dmabuf db;
+	union wsh_any_arg s;
 	unsigned char b[128 + TAIL];
 };
 
@@ -105,22 +97,7 @@ static void check_call(struct __test_metadata *_metadata, int fd,
 	}
 }
 
-FIXTURE(leak) {
-	int fd;
-	__u64 ps;
-};
-
-FIXTURE_SETUP(leak)
-{
-	self->ps = wsh_ps();
-	self->fd = wsh_open();
-	ASSERT_LE(0, self->fd);
-}
-
-FIXTURE_TEARDOWN(leak)
-{
-	close(self->fd);
-}
+WSH_CONTEXT_FIXTURE(leak);
 
 TEST_F(leak, version)
 {
@@ -136,18 +113,38 @@ TEST_F(leak, version)
 		   sizeof(in), NULL, NULL);
 }
 
+/*
+ * The argument @x of a command on handle @h with every byte the kernel
+ * must ignore or overwrite poisoned (0xa5), flags and reserved words 0.
+ */
+#define POISONED(x, h) do {						\
+	memset(&(x), 0xa5, sizeof(x));					\
+	(x).handle = (h);						\
+	(x).flags = 0;							\
+	memset((x).reserved, 0, sizeof((x).reserved));			\
+} while (0)
+
+/*
+ * The handle a call returned (@got) is the kernel's choice: when it is in
+ * range, expect it (*@handle) and the mmap offset derived from it (*@off);
+ * note it in @handles (count first) to destroy later.
+ */
+static void fix_one_handle(__u32 *handle, __u64 *off, __u32 got,
+			   __u32 *handles)
+{
+	if (got && got <= (1u << 23) - 1) {
+		*handle = got;
+		*off = (__u64)got << WSHEAP_SPAN_SHIFT;
+	}
+	handles[handles[0]++ + 1] = got;
+}
+
 static void fix_create(void *want, const void *got, void *ctx)
 {
 	struct wsheap_create *w = want;
-	const struct wsheap_create *g = got;
-	__u32 *handles = ctx;
 
-	/* the handle is the kernel's choice: in range, offset derived */
-	if (g->handle && g->handle <= (1u << 23) - 1) {
-		w->handle = g->handle;
-		w->mmap_offset = (__u64)g->handle << WSHEAP_SPAN_SHIFT;
-	}
-	handles[handles[0]++ + 1] = g->handle;
+	fix_one_handle(&w->handle, &w->mmap_offset,
+		       ((const struct wsheap_create *)got)->handle, ctx);
 }
 
 /* The second RESET pass reports generation 2: patch the expectation. */
@@ -231,10 +228,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 	check_call(_metadata, self->fd, WSHEAP_IOC_INFO, &i, &iw, sizeof(i),
 		   NULL, NULL);
 
-	memset(&r, 0xa5, sizeof(r));
-	r.handle = h;
-	r.flags = 0;
-	memset(r.reserved, 0, sizeof(r.reserved));
+	POISONED(r, h);
 	rw = r;
 	rw.generation = 1;
 	/* twice: generation 1, then 2 */
@@ -242,10 +236,7 @@ TEST_F(leak, create_alloc_reset_info_destroy)
 		   fix_gen, NULL);
 
 	/* DESTROY is _IOW: the kernel writes nothing back */
-	memset(&d, 0xa5, sizeof(d));
-	d.handle = h;
-	d.flags = 0;
-	memset(d.reserved, 0, sizeof(d.reserved));
+	POISONED(d, h);
 	dc = d;
 	ASSERT_EQ(0, wsh_ioctl(self->fd, WSHEAP_IOC_DESTROY, &d));
 	EXPECT_EQ(0, memcmp(&d, &dc, sizeof(d)));
@@ -258,49 +249,42 @@ TEST_F(leak, reset_generations)
 	struct wsheap_reset r, rw;
 
 	ASSERT_EQ(0, wsh_create(self->fd, 1 << 20, 0, 0, &c));
-	memset(&r, 0xa5, sizeof(r));
-	r.handle = c.handle;
-	r.flags = 0;
-	memset(r.reserved, 0, sizeof(r.reserved));
+	POISONED(r, c.handle);
 	rw = r;
 	rw.generation = 1;
 	check_call(_metadata, self->fd, WSHEAP_IOC_RESET_V0, &r, &rw, sizeof(r),
 		   fix_gen, NULL);
 }
 
+/*
+ * The descriptor a call returned (@got) is what we expect (*@want) when it
+ * is open; note it in @fds (count first) to close later.
+ */
+static void fix_one_fd(__s32 *want, __s32 got, int *fds)
+{
+	if (got >= 0 && fcntl(got, F_GETFD) >= 0)
+		*want = got;
+	fds[fds[0]++ + 1] = got;
+}
+
 static void fix_fd(void *want, const void *got, void *ctx)
 {
-	struct wsheap_export *w = want;
-	const struct wsheap_export *g = got;
-	int *fds = ctx;
-
-	if (g->fd >= 0 && fcntl(g->fd, F_GETFD) >= 0)
-		w->fd = g->fd;
-	fds[fds[0]++ + 1] = g->fd;
+	fix_one_fd(&((struct wsheap_export *)want)->fd,
+		   ((const struct wsheap_export *)got)->fd, ctx);
 }
 
 static void fix_dmabuf_fd(void *want, const void *got, void *ctx)
 {
-	struct wsheap_export_dmabuf *w = want;
-	const struct wsheap_export_dmabuf *g = got;
-	int *fds = ctx;
-
-	if (g->fd >= 0 && fcntl(g->fd, F_GETFD) >= 0)
-		w->fd = g->fd;
-	fds[fds[0]++ + 1] = g->fd;
+	fix_one_fd(&((struct wsheap_export_dmabuf *)want)->fd,
+		   ((const struct wsheap_export_dmabuf *)got)->fd, ctx);
 }
 
 static void fix_import(void *want, const void *got, void *ctx)
 {
 	struct wsheap_import *w = want;
-	const struct wsheap_import *g = got;
-	__u32 *handles = ctx;
 
-	if (g->handle && g->handle <= (1u << 23) - 1) {
-		w->handle = g->handle;
-		w->mmap_offset = (__u64)g->handle << WSHEAP_SPAN_SHIFT;
-	}
-	handles[handles[0]++ + 1] = g->handle;
+	fix_one_handle(&w->handle, &w->mmap_offset,
+		       ((const struct wsheap_import *)got)->handle, ctx);
 }
 
 TEST_F(leak, export_import_dmabuf)
@@ -369,14 +353,14 @@ TEST_F(leak, failing_calls_copy_nothing_back)
 		/* handle 0 / fd -1 in the first word, reserved zero: ENOENT or EBADF */
 		memset(&a, 0, 4);
 		if (cmds[k] == WSHEAP_IOC_IMPORT)
-			a.im.fd = -1;
+			a.s.im.fd = -1;
 		switch (k) {
-		case 0: memset(a.a.reserved, 0, sizeof(a.a.reserved)); a.a.flags = 0; break;
-		case 1: memset(a.r.reserved, 0, sizeof(a.r.reserved)); a.r.flags = 0; break;
-		case 2: a.i.reserved = 0; break;
-		case 3: memset(a.e.reserved, 0, sizeof(a.e.reserved)); a.e.flags = 0; a.e.pad = 0; break;
-		case 4: memset(a.db.reserved, 0, sizeof(a.db.reserved)); a.db.flags = 0; a.db.pad = 0; break;
-		case 5: memset(a.im.reserved, 0, sizeof(a.im.reserved)); a.im.flags = 0; break;
+		case 0: memset(a.s.a.reserved, 0, sizeof(a.s.a.reserved)); a.s.a.flags = 0; break;
+		case 1: memset(a.s.r.reserved, 0, sizeof(a.s.r.reserved)); a.s.r.flags = 0; break;
+		case 2: a.s.i.reserved = 0; break;
+		case 3: memset(a.s.e.reserved, 0, sizeof(a.s.e.reserved)); a.s.e.flags = 0; a.s.e.pad = 0; break;
+		case 4: memset(a.s.db.reserved, 0, sizeof(a.s.db.reserved)); a.s.db.flags = 0; a.s.db.pad = 0; break;
+		case 5: memset(a.s.im.reserved, 0, sizeof(a.s.im.reserved)); a.s.im.flags = 0; break;
 		}
 		before = a;
 		EXPECT_GT(0, wsh_ioctl(self->fd, cmds[k], &a));

@@ -61,36 +61,35 @@ static void __attribute__((destructor)) dev_restore(void)
  * writable /dev/null, a world-readable sysfs file), so an EACCES seen
  * later is the device's or the parameter's own.
  */
+static bool reachable(const char *path, int flags, uid_t uid)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "# uid %u cannot open %s: %s\n",
+			(unsigned int)uid, path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 static int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
 {
-	int status, fd;
-	pid_t pid;
+	pid_t pid = wsh_fork();
 
-	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
 			_exit(99);
-		fd = open("/dev/null", O_RDWR);
-		if (fd < 0) {
-			fprintf(stderr, "# uid %u cannot open /dev/null: %s\n",
-				(unsigned int)uid, strerror(errno));
+		if (!reachable("/dev/null", O_RDWR, uid))
 			_exit(98);
-		}
-		close(fd);
-		fd = open("/sys/kernel/uevent_seqnum", O_RDONLY);
-		if (fd < 0) {
-			fprintf(stderr, "# uid %u cannot read sysfs: %s\n",
-				(unsigned int)uid, strerror(errno));
+		if (!reachable("/sys/kernel/uevent_seqnum", O_RDONLY, uid))
 			_exit(97);
-		}
-		close(fd);
 		_exit(fn(arg));
 	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return wsh_status_code(status);
+	return wsh_wait_pid(pid);
 }
 
 /* Opening the device fails with EACCES for every access mode. */

@@ -2,7 +2,7 @@
 /*
  * wsheap stress: P processes x T threads (2 x 8 by default) allocate
  * checksummed records, verify them, reset, export and import, for a while
- * (WSHEAP_BUDGET: short 10 s, long 60 s; --seconds overrides).
+ * (WSHEAP_BUDGET: short 6 s, long 60 s; --seconds overrides).
  *
  *  - every thread has a heap of its own (random flags and trim) and walks
  *    all of it now and then: every record's header, sequence number and
@@ -579,12 +579,7 @@ static void __attribute__((noreturn)) victim(ull seed)
 			close(x);
 		}
 		d = wsh_dmabuf(fd, c.handle, 0, 64 << 10, 0);
-		if (wsh_below(&r, 2))
-			wsh_reset(fd, c.handle, NULL);
-		if (wsh_below(&r, 2))
-			wsh_destroy(fd, c.handle);
-		if (d >= 0 && wsh_below(&r, 2))
-			close(d);
+		wsh_leave_at_random(&r, fd, c.handle, d, 2);
 	}
 }
 
@@ -624,7 +619,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	wsh_no_core_dumps();
 	ps = wsh_ps();
-	opt.seconds = long_budget ? 60 : 10;
+	opt.seconds = long_budget ? 60 : 6;
 	opt.procs = 2;
 	opt.threads = 8;
 	opt.seed = (ull)time(NULL);
@@ -649,36 +644,18 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n# wsheap_stress: %d processes x %d threads, %llu s, seed %llu\n",
 	       opt.procs, opt.threads, opt.seconds, opt.seed);
 	printf("1..%d\n", opt.procs + 2);
-	if (access(WSHEAP_DEVICE, R_OK | W_OK)) {
-		for (i = 0; i < opt.procs + 2; i++)
-			printf("ok %d stress # SKIP %s: %s\n", i + 1, WSHEAP_DEVICE,
-			       strerror(errno));
+	if (wsh_skip_without_device(opt.procs + 2, "stress"))
 		return 0;
-	}
 	G = mmap(NULL, sizeof(*G), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		 -1, 0);
 	if (G == MAP_FAILED)
 		return 1;
 	wsh_rwlock_init_shared(&G->resetlock);
-	for (i = 0; i < opt.procs; i++)
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i]))
-			return 1;
 	wsh_guard_install();
 	t0 = wsh_now();
 	deadline = t0 + (double)opt.seconds;
-	fflush(NULL);
-	for (i = 0; i < opt.procs; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0)
-			return 1;
-		if (!pids[i])
-			_exit(proc_main(i));
-	}
-	/* descriptors still in flight at the end die with the last socket */
-	for (i = 0; i < opt.procs; i++) {
-		close(socks[i][0]);
-		close(socks[i][1]);
-	}
+	if (wsh_start_procs(opt.procs, socks, pids, proc_main))
+		return 1;
 	run_victims();
 	for (i = 0; i < opt.procs; i++) {
 		struct pstats *s = &G->p[i];

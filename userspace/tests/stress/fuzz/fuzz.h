@@ -84,7 +84,7 @@
  *                 now gives such a page up).
  *
  * Defaults come from WSHEAP_BUDGET (short, make check: 2 processes x 2
- * threads, 200000 operations or 25 s; long, make fuzz: 3 x 3, 10^6
+ * threads, 200000 operations or 12 s; long, make fuzz: 3 x 3, 10^6
  * operations, an hour and a half at most: a few hundred operations a
  * second on the debug kernel in TCG).  Prints the seed and per-operation counts,
  * and TAP: one case per process (no violated invariant), one for
@@ -421,6 +421,19 @@ int ctxfd(struct thr *t, int k);
 int users(struct ph *p);
 void resolve(struct thr *t, struct ph *p, struct hnd *h);
 struct hnd *pick_hnd_raw(struct thr *t, struct ph *p, bool rw);
+/*
+ * A random element of @arr[@n] whose 'used' is set (a scan from a random
+ * start, so every used one can be chosen), or NULL.
+ */
+#define PICK_USED(t, arr, n) ({						\
+	int _start = (int)wsh_below(&(t)->r, (n)), _i;			\
+	__typeof__(&(arr)[0]) _pick = NULL;				\
+									\
+	for (_i = 0; _i < (n) && !_pick; _i++)				\
+		if ((arr)[(_start + _i) % (n)].used)			\
+			_pick = &(arr)[(_start + _i) % (n)];		\
+	_pick;								\
+})
 struct hnd *pick_hnd(struct thr *t, struct ph *p, bool rw);
 bool committed_known(struct thr *t, struct ph *p);
 struct ph *pick_heap(struct thr *t);
@@ -487,6 +500,7 @@ void op_sample_stale(struct thr *t);
 /* A task a worker made under --faults (child, helper thread): no failing. */
 void child_no_faults(void);
 pid_t fuzz_fork(struct thr *t);
+pid_t fuzz_fork_locked(struct thr *t);
 void *map_nofork(struct thr *t, size_t len, int prot, int fd, off_t off);
 int private_table(struct thr *t);
 void run_private(struct thr *t, void (*fn)(struct thr *t));

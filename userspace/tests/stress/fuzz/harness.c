@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	ps = wsh_ps();
 	opt.seed = (ull)time(NULL) ^ ((ull)getpid() << 16);
 	opt.ops = long_budget ? 1000000 : 200000;
-	opt.seconds = long_budget ? 5400 : 25;
+	opt.seconds = long_budget ? 5400 : 12;
 	opt.procs = long_budget ? 3 : 2;
 	opt.threads = long_budget ? 3 : 2;
 	for (i = 0; i < OP_NR; i++)
@@ -308,12 +308,8 @@ int main(int argc, char **argv)
 	       opt.seed, opt.ops, opt.seconds, opt.procs, opt.threads,
 	       opt.faults ? " faults" : "");
 	printf("1..%d\n", opt.procs + 5);
-	if (access(WSHEAP_DEVICE, R_OK | W_OK)) {
-		for (i = 0; i < opt.procs + 5; i++)
-			printf("ok %d fuzz # SKIP %s: %s\n", i + 1, WSHEAP_DEVICE,
-			       strerror(errno));
+	if (wsh_skip_without_device(opt.procs + 5, "fuzz"))
 		return 0;
-	}
 	have_sample = !access("/dev/wsheap_sample", R_OK | W_OK);
 
 	G = mmap(NULL, sizeof(*G), PROT_READ | PROT_WRITE,
@@ -325,26 +321,11 @@ int main(int argc, char **argv)
 		total_weight += weight[i];
 	if (!total_weight)
 		usage(argv[0]);
-	for (i = 0; i < opt.procs; i++)
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, socks[i])) {
-			perror("socketpair");
-			return 1;
-		}
 	wsh_guard_install();
 	t0 = wsh_now();
 	deadline = t0 + (double)opt.seconds;
-	fflush(NULL);
-	for (i = 0; i < opt.procs; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			perror("fork");
-			return 1;
-		}
-		if (!pids[i])
-			_exit(proc_main(i));
-	}
-	for (i = 0; i < opt.procs; i++)
-		close(socks[i][0]), close(socks[i][1]);
+	if (wsh_start_procs(opt.procs, socks, pids, proc_main))
+		return 1;
 	{
 		int st[MAX_PROCS], left = opt.procs, k;
 		pid_t w;

@@ -140,12 +140,7 @@ void op_dmabuf(struct thr *t)
 
 static struct dma *pick_dma(struct thr *t)
 {
-	int i, start = (int)wsh_below(&t->r, NDMA);
-
-	for (i = 0; i < NDMA; i++)
-		if (t->dmas[(start + i) % NDMA].used)
-			return &t->dmas[(start + i) % NDMA];
-	return NULL;
+	return PICK_USED(t, t->dmas, NDMA);
 }
 
 static void dma_check(struct thr *t, struct dma *d)

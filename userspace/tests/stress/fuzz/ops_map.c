@@ -130,12 +130,7 @@ void op_mmap(struct thr *t)
 
 static struct chaos *pick_chaos(struct thr *t)
 {
-	int i, start = (int)wsh_below(&t->r, NCHAOS);
-
-	for (i = 0; i < NCHAOS; i++)
-		if (t->ch[(start + i) % NCHAOS].used)
-			return &t->ch[(start + i) % NCHAOS];
-	return NULL;
+	return PICK_USED(t, t->ch, NCHAOS);
 }
 
 void op_munmap(struct thr *t)

@@ -134,6 +134,21 @@ static void pool_check(struct thr *t, struct pool *s, struct prec *r)
 	r->used = false;
 }
 
+/*
+ * Take the shared reset lock (@write: to reset) for pool heap @s; if it
+ * stays taken (a process died holding it), report that, stop the run and
+ * give @s back: false.
+ */
+static bool reset_lock(struct thr *t, struct pool *s, bool write)
+{
+	if (!wsh_rwlock_timed(&G->resetlock, write))
+		return true;
+	VIOL(t, "the shared reset lock is stuck (a process died holding it?)");
+	G->stop = 1;
+	pool_put(s);
+	return false;
+}
+
 void op_pool_write(struct thr *t)
 {
 	struct pool *s = pool_get(t);
@@ -150,12 +165,8 @@ void op_pool_write(struct thr *t)
 		r = &t->pr[wsh_below(&t->r, NPREC)];
 	before = __atomic_load_n(&s->seen_gen, __ATOMIC_RELAXED);
 	size = 1 + wsh_below(&t->r, 2048);
-	if (wsh_rwlock_timed(&G->resetlock, false)) {
-		VIOL(t, "the shared reset lock is stuck (a process died holding it?)");
-		G->stop = 1;
-		pool_put(s);
+	if (!reset_lock(t, s, false))
 		return;
-	}
 	rc = wsh_alloc(t->P->ctx, s->h, size, wsh_chance(&t->r, 30) ? 64 : 0,
 		       &off, &gen);
 	if (s->ro) {
@@ -164,12 +175,8 @@ void op_pool_write(struct thr *t)
 	}
 	if (rc == -ENOSPC || rc == -EFBIG) {
 		pthread_rwlock_unlock(&G->resetlock);
-		if (wsh_rwlock_timed(&G->resetlock, true)) {
-			VIOL(t, "the shared reset lock is stuck (a process died holding it?)");
-			G->stop = 1;
-			pool_put(s);
+		if (!reset_lock(t, s, true))
 			return;
-		}
 		rc = wsh_reset(t->P->ctx, s->h, &gen);
 		if (rc != -EBUSY && EXPECT(t, rc, 0, false, "RESET of a full shared heap"))
 			pool_saw(t, s, gen, before + 1, "RESET of a shared heap");
@@ -231,12 +238,8 @@ void op_pool_reset(struct thr *t)
 	if (!s)
 		return;
 	before = __atomic_load_n(&s->seen_gen, __ATOMIC_RELAXED);
-	if (wsh_rwlock_timed(&G->resetlock, true)) {
-		VIOL(t, "the shared reset lock is stuck (a process died holding it?)");
-		G->stop = 1;
-		pool_put(s);
+	if (!reset_lock(t, s, true))
 		return;
-	}
 	rc = wsh_reset(t->P->ctx, s->h, &gen);
 	pthread_rwlock_unlock(&G->resetlock);
 	if (s->ro)

@@ -22,6 +22,25 @@ pid_t fuzz_fork(struct thr *t)
 }
 
 /*
+ * fuzz_fork() under the read side of the fork lock, which the caller drops
+ * once it has reaped the child; a failure (reported unless fault injection
+ * explains it) leaves the lock free and returns -1.
+ */
+pid_t fuzz_fork_locked(struct thr *t)
+{
+	pid_t pid;
+
+	pthread_rwlock_rdlock(&t->P->forklock);
+	pid = fuzz_fork(t);
+	if (pid < 0) {
+		pthread_rwlock_unlock(&t->P->forklock);
+		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))
+			VIOL(t, "fork: %s", strerror(errno));
+	}
+	return pid;
+}
+
+/*
  * A shared mapping no child inherits, with no fork between the mmap and
  * the MADV_DONTFORK: a child's copy of a dma-buf's mapping would keep the
  * dma-buf, and its pages, after we closed it.
@@ -58,14 +77,9 @@ void op_fork(struct thr *t)
 
 	if (!wsh_chance(&t->r, opt.faults ? 10 : 25))
 		return;
-	pthread_rwlock_rdlock(&t->P->forklock);
-	pid = fuzz_fork(t);
-	if (pid < 0) {
-		pthread_rwlock_unlock(&t->P->forklock);
-		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))
-			VIOL(t, "fork: %s", strerror(errno));
+	pid = fuzz_fork_locked(t);
+	if (pid < 0)
 		return;
-	}
 	if (pid == 0) {
 		int before = G->violations, fd;
 		struct wsheap_create c;
@@ -139,12 +153,7 @@ static void __attribute__((noreturn)) busy_child(ull seed)
 			close(x);
 		}
 		d = wsh_dmabuf(fd, c.handle, 0, ps, 0);
-		if (wsh_below(&r, 2))
-			wsh_reset(fd, c.handle, NULL);
-		if (wsh_below(&r, 3))
-			wsh_destroy(fd, c.handle);
-		if (d >= 0 && wsh_below(&r, 2))
-			close(d);
+		wsh_leave_at_random(&r, fd, c.handle, d, 3);
 	}
 }
 

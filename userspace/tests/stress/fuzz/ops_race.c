@@ -34,6 +34,13 @@ struct import_race {
 	ull attempts;
 };
 
+/* The first page of handle @h in the racing context, or MAP_FAILED. */
+static void *map_handle(struct import_race *r, unsigned int h, int prot)
+{
+	return mmap(NULL, ps, prot, MAP_SHARED, r->ctx,
+		    (off_t)((ull)h << WSHEAP_SPAN_SHIFT));
+}
+
 /* One attack on handle @h; true if it got something writable. */
 static bool race_attack(struct import_race *r, struct wsh_rng *rng,
 			unsigned int h, const char **what)
@@ -59,16 +66,14 @@ static bool race_attack(struct import_race *r, struct wsh_rng *rng,
 		return true;
 	case 2:
 		*what = "mmap(PROT_WRITE)";
-		m = mmap(NULL, ps, PROT_RW, MAP_SHARED, r->ctx,
-			 (off_t)((ull)h << WSHEAP_SPAN_SHIFT));
+		m = map_handle(r, h, PROT_RW);
 		if (m == MAP_FAILED)
 			return false;
 		munmap(m, ps);
 		return true;
 	case 3:
 		*what = "mmap(PROT_READ), then mprotect(PROT_WRITE)";
-		m = mmap(NULL, ps, PROT_READ, MAP_SHARED, r->ctx,
-			 (off_t)((ull)h << WSHEAP_SPAN_SHIFT));
+		m = map_handle(r, h, PROT_READ);
 		if (m == MAP_FAILED)
 			return false;
 		rc = mprotect(m, ps, PROT_RW);

@@ -432,14 +432,9 @@ static void try_fork(struct thr *t, struct view *v)
 	int status;
 	pid_t pid;
 
-	pthread_rwlock_rdlock(&t->P->forklock);
-	pid = fuzz_fork(t);
-	if (pid < 0) {
-		pthread_rwlock_unlock(&t->P->forklock);
-		if (!(opt.faults && (errno == ENOMEM || errno == EAGAIN)))
-			VIOL(t, "fork: %s", strerror(errno));
+	pid = fuzz_fork_locked(t);
+	if (pid < 0)
 		return;
-	}
 	if (pid == 0) {
 		int code = 0;
 

@@ -157,13 +157,19 @@ struct wsheap_pair {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #ifdef system_has_cmpxchg128
 #define wsheap_have_cmpxchg_pair()	system_has_cmpxchg128()
-#else
+#endif
+#elif defined(system_has_cmpxchg_double)
+#define wsheap_have_cmpxchg_pair()	system_has_cmpxchg_double()
+#endif
+#ifndef wsheap_have_cmpxchg_pair
 #define wsheap_have_cmpxchg_pair()	false
 #endif
+
 static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
 				       struct wsheap_pair *old,
 				       struct wsheap_pair new)
 {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 	u128 o = ((u128)old->hi << 64) | old->lo;
 	bool ok = try_cmpxchg128((u128 *)p, &o,
 				 ((u128)new.hi << 64) | new.lo);
@@ -173,25 +179,15 @@ static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
 		old->hi = (u64)(o >> 64);
 	}
 	return ok;
-}
 #else
-#ifdef system_has_cmpxchg_double
-#define wsheap_have_cmpxchg_pair()	system_has_cmpxchg_double()
-#else
-#define wsheap_have_cmpxchg_pair()	false
-#endif
-static inline bool wsheap_cmpxchg_pair(struct wsheap_pair *p,
-				       struct wsheap_pair *old,
-				       struct wsheap_pair new)
-{
 	if (cmpxchg_double(&p->lo, &p->hi, old->lo, old->hi, new.lo,
 			   new.hi))
 		return true;
 	old->lo = READ_ONCE(p->lo);
 	old->hi = READ_ONCE(p->hi);
 	return false;
-}
 #endif
+}
 
 /*
  * PTEs mapping an order-0 folio: folio_mapcount() is an inline from 6.9,

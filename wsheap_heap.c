@@ -243,6 +243,16 @@ retry:
 	return 0;
 }
 
+/* 0 means the default alignment; others must be powers of two, bounded. */
+static int wsheap_heap_check_align(u64 *align)
+{
+	if (!*align)
+		*align = WSHEAP_DEFAULT_ALIGN;
+	if (!is_power_of_2(*align) || *align > WSHEAP_MAX_ALIGN)
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * wsheap_heap_alloc() - carve a block from a heap
  * @heap: the heap
@@ -262,12 +272,10 @@ retry:
 int wsheap_heap_alloc(struct wsheap_heap *heap, u64 size, u64 align,
 		      u64 *offset, u64 *generation)
 {
-	int ret;
+	int ret = wsheap_heap_check_align(&align);
 
-	if (!align)
-		align = WSHEAP_DEFAULT_ALIGN;
-	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (wsheap_heap_alloc_fast(heap, size, align, offset, generation)) {
 		trace_wsheap_alloc(heap->id, size, align, *offset,
 				   READ_ONCE(heap->committed_pages) << PAGE_SHIFT);
@@ -296,12 +304,10 @@ EXPORT_SYMBOL_IF_KUNIT(wsheap_heap_alloc);
 int wsheap_heap_alloc_pinned(struct wsheap_heap *heap, u64 size, u64 align,
 			     u64 *offset, u64 *generation)
 {
-	int ret;
+	int ret = wsheap_heap_check_align(&align);
 
-	if (!align)
-		align = WSHEAP_DEFAULT_ALIGN;
-	if (!is_power_of_2(align) || align > WSHEAP_MAX_ALIGN)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	/* Under the lock: no reset may come between the block and its pin. */
 	mutex_lock(&heap->lock);
 	ret = wsheap_heap_alloc_locked(heap, size, align, offset, generation);

@@ -39,12 +39,14 @@ void wsheap__new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 	h->blocks = 0;
 	h->kend = 0;
 	wsheap__block_drop(h);
+	wsheap__req_set(h, 0);
 	h->pub.requested = 0;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		__wsheap_store_relaxed(&h->ts_requested, 0);
 	if (foreign)
 		COUNT_ADD(h->foreign_resets, 1);
 	wsheap__set_kgen(h, g);
+	wsheap__paths(h);
 }
 
 /* Notice a foreign reset; h->lock held for a thread-safe heap. */

@@ -101,7 +101,24 @@ struct wsheap_impl {
 	uint64_t mmap_span;
 	uint64_t data_span;	/* offsets that can hold data */
 	uint64_t max_size;
+	uint64_t quota;		/* max_size rounded up to 8 (UINT64_MAX saturates) */
 	uint64_t trim_size;
+	uint64_t keep;		/* page_align(trim_size): what RESET keeps */
+
+	/*
+	 * requested (non-thread-safe heaps) is req_adj + pub.cur, modulo 2^64:
+	 * the inline path moves only the cursor (WSHEAP_INLINE_ABI 3), and the
+	 * slow path sets req_adj whenever the cursor jumps (wsheap__req_set()).
+	 */
+	uint64_t req_adj;
+
+	/*
+	 * inline_ok: the inline path may serve this heap (pub.end may pass
+	 * pub.cur); inplace: a reset may rewind the block in place.  Both are
+	 * computed by wsheap__paths() whenever what they depend on changes.
+	 */
+	bool inline_ok;
+	bool inplace;
 
 	/* Blocks of the current generation. */
 	uint64_t block_bytes;
@@ -180,6 +197,18 @@ static inline void ts_unlock(struct wsheap_impl *h)
 {
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_unlock(&h->lock);
+}
+
+/* The quota used (non-thread-safe heaps): see req_adj. */
+static inline uint64_t wsheap__req(const struct wsheap_impl *h)
+{
+	return h->req_adj + h->pub.cur;
+}
+
+/* Set what wsheap__req() says, for the cursor as it is now. */
+static inline void wsheap__req_set(struct wsheap_impl *h, uint64_t req)
+{
+	h->req_adj = req - h->pub.cur;
 }
 
 /*
@@ -283,6 +312,8 @@ WSHEAP_HIDDEN int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need,
 WSHEAP_HIDDEN int wsheap__block_map(struct wsheap_impl *h,
 				    const struct wsheap_block *b,
 				    uint64_t align, uintptr_t *basep);
+WSHEAP_HIDDEN void wsheap__paths(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
 
 /* generation.c: where one generation ends and the next begins */
 WSHEAP_HIDDEN void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g);
@@ -298,7 +329,6 @@ WSHEAP_HIDDEN int wsheap__ts_alloc(struct wsheap_impl *h, size_t size,
 				   size_t align, void **ptr);
 
 /* alloc.c: the slow path of the inline allocator */
-WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
 
 /* fork.c: the registry of heaps and the fork handlers */
 WSHEAP_HIDDEN int wsheap__fork_init(void);

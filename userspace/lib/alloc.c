@@ -2,7 +2,7 @@
 /*
  * The slow path of the inline allocator of <wsheap.h>: a new block, a large
  * or over-aligned request, a heap the inline path must not serve (shared,
- * forked or read-only), or an error.  Thread-safe heaps
+ * forked, read-only, or a sanitizer run), or an error.  Thread-safe heaps
  * are handed to alloc_ts.c.
  */
 #include <errno.h>
@@ -80,6 +80,8 @@ static __attribute__((noinline)) int alloc_slow(struct wsheap_impl *h,
 	}
 	wsheap__paths(h);
 done:
+	if (size)
+		wsheap__san_alloc(h, p, size);
 	wsheap__set_limit(h);
 	*ptr = (void *)p;
 	return 0;

@@ -212,6 +212,8 @@ int wsheap__ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 		break;
 	}
 	if (!ret) {
+		if (size)
+			wsheap__san_alloc(h, p, size);
 		*ptr = (void *)p;
 		goto out;
 	}

@@ -159,7 +159,8 @@ void wsheap__set_limit(struct wsheap_impl *h)
  * Work out which paths may serve the heap (WSHEAP_INLINE_ABI 3), whenever
  * its sharing, fork state, status page or blocks change:
  *  - the inline path, for a heap no other party can reset (never exported,
- *    imported or forked), neither thread-safe nor read-only;
+ *    imported or forked), neither thread-safe nor read-only, outside a
+ *    sanitizer run (sanitize.c);
  *  - the in-place reset, when the kernel's RESET would keep every page:
  *    such a heap, no status page (whose generation a rewind would not
  *    move), no ZERO_ON_RESET, one block in the generation, and all blocks
@@ -175,7 +176,8 @@ void wsheap__paths(struct wsheap_impl *h)
 		    !__wsheap_load_relaxed(&h->share) && !h->forked &&
 		    !h->rdonly;
 
-	h->inline_ok = priv;
+	/* a sanitizer sees every allocation in the slow path */
+	h->inline_ok = priv && !wsheap__san_active();
 	h->inplace = priv && !(h->flags & WSHEAP_HEAP_ZERO_ON_RESET) &&
 		     !__wsheap_load_acquire(&h->status) &&
 		     h->blk_end != EMPTY && h->blocks == 1 && h->kend &&
@@ -249,9 +251,14 @@ int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need, uint64_t align,
 int wsheap__block_map(struct wsheap_impl *h, const struct wsheap_block *b,
 		      uint64_t align, uintptr_t *basep)
 {
+	int ret;
+
 	h->block_bytes += b->len;
 	h->blocks++;
 	if (b->offset + b->len > h->kend)
 		h->kend = b->offset + b->len;
-	return wsheap__window_map(h, b->offset, b->len, align, basep);
+	ret = wsheap__window_map(h, b->offset, b->len, align, basep);
+	if (!ret)
+		wsheap__san_block(h, *basep, b->len);
+	return ret;
 }

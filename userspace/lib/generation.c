@@ -33,6 +33,8 @@ void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g)
 void wsheap__new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 {
 	h->hint = wsheap__next_hint(h);
+	/* Everything the generation handed out is released. */
+	wsheap__san_reset(h, false);
 	wsheap__windows_prune(h);
 	h->gen++;
 	h->block_bytes = 0;

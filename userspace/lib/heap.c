@@ -64,6 +64,7 @@ void wsheap__heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
 		 */
 		h->pub.max_size = UINT64_MAX;
 	}
+	wsheap__san_heap_new(h);
 	wsheap__paths(h);
 	COUNT_ADD(h->ctx->heaps, 1);
 	wsheap__reg_add(h);
@@ -148,6 +149,7 @@ static void heap_release(struct wsheap_impl *h)
 	wsheap__status_unmap(h);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_destroy(&h->lock);
+	wsheap__san_heap_end(h);
 	COUNT_SUB(h->ctx->heaps, 1);
 	free(h);
 }
@@ -195,6 +197,8 @@ static bool reset_in_place(struct wsheap_impl *h)
 	if (!h->inplace || h->forked || __wsheap_load_acquire(&h->status))
 		return false;
 	/* block_bytes and blocks (1) already describe the one block kept */
+	if (h->san_n)	/* (a sanitizer run) */
+		wsheap__san_reset(h, true);
 	h->gen++;
 	h->pub.cur = h->cur_base;
 	wsheap__req_set(h, 0);

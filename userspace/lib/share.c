@@ -225,6 +225,7 @@ int wsheap_ptr(struct wsheap *heap, uint64_t offset, size_t len, void **ptr)
 	ts_unlock(h);
 	if (ret)
 		return ret;
+	wsheap__san_unpoison(va, len);
 	*ptr = (void *)va;
 	return 0;
 }

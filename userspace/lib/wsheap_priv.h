@@ -87,6 +87,16 @@ struct wsheap_tsblock {
 };
 
 /**
+ * struct wsheap_blk - a block of the current generation, in this process
+ * @base: its address
+ * @len: its length
+ */
+struct wsheap_blk {
+	uintptr_t base;
+	uint64_t len;
+};
+
+/**
  * struct wsheap_impl - a heap; @pub must stay first
  */
 struct wsheap_impl {
@@ -138,6 +148,11 @@ struct wsheap_impl {
 	uint64_t kend;		/* end of this heap's blocks since the
 				 * kernel's last reset */
 	bool forked;		/* a fork() happened while the heap lived */
+
+	/* Sanitizer runs only (sanitize.c): the generation's blocks. */
+	struct wsheap_blk *san_blks;
+	uint32_t san_n;
+	uint32_t san_cap;
 
 	/* Sharing. */
 	struct wsheap_status *status;	/* the status page, or NULL (atomic) */
@@ -216,6 +231,18 @@ static inline void wsheap__req_set(struct wsheap_impl *h, uint64_t req)
  * files depend on each other: each file calls only into the files above it
  * (`make -C userspace check-layers` verifies it from the objects' symbols).
  */
+
+/* sanitize.c: what AddressSanitizer and Valgrind are told (bottom layer) */
+WSHEAP_HIDDEN bool wsheap__san_active(void);
+WSHEAP_HIDDEN void wsheap__san_heap_new(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__san_heap_end(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__san_block(struct wsheap_impl *h, uintptr_t base,
+				     uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_alloc(struct wsheap_impl *h, uintptr_t p,
+				     uint64_t size);
+WSHEAP_HIDDEN void wsheap__san_reset(struct wsheap_impl *h, bool keep);
+WSHEAP_HIDDEN void wsheap__san_unpoison(uintptr_t p, uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_forget(uintptr_t p, uint64_t len);
 
 /* ctx.c: contexts, the default pool, the ioctl wrapper */
 WSHEAP_HIDDEN int wsheap__ioctl(struct wsheap_ctx *ctx, uint64_t *heap_counter,

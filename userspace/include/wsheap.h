@@ -227,6 +227,26 @@ struct wsheap_stats {
 };
 
 /**
+ * struct wsheap_mark - a savepoint of a heap, from wsheap_mark() (1.3)
+ * @generation: the library generation it belongs to
+ * @requested: the quota used then
+ * @cur: the cursor then
+ * @blocks: blocks the generation had taken
+ * @block: the current block's place among them (from 1; 0: none)
+ * @reserved: zero
+ *
+ * Keep it and hand it to wsheap_rewind(); treat the fields as private.
+ */
+struct wsheap_mark {
+	uint64_t generation;
+	uint64_t requested;
+	uintptr_t cur;
+	uint32_t blocks;
+	uint32_t block;
+	uint64_t reserved[2];
+};
+
+/**
  * struct wsheap_ctx_stats - a context's counters
  * @ioctls: ioctl() calls made on the context since it was opened (VERSION at
  *	open included), for all its heaps
@@ -623,6 +643,44 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
  * (-EINVAL for a NULL @heap, or the error of mmap()).
  */
 int wsheap_refresh(struct wsheap *heap);
+
+/* ---- savepoints (LIBWSHEAP_1.3) ------------------------------------------ */
+
+/**
+ * wsheap_mark() - remember where a heap is now, to rewind to it later
+ * @heap: the heap: not thread-safe, not shared, not inherited across fork()
+ * @mark: out: the savepoint
+ *
+ * No system call.  Marks nest: take as many as you like and rewind to any
+ * of them, innermost first or not.
+ *
+ * Return: 0, or -EINVAL (a NULL argument), -EPERM (a read-only import),
+ * -EOPNOTSUPP (a thread-safe, exported, imported or forked heap: there the
+ * allocations after a mark may be another party's or another thread's).
+ */
+int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark);
+
+/**
+ * wsheap_rewind() - release everything allocated since a mark
+ * @heap: the heap the mark was taken of
+ * @mark: a mark from wsheap_mark() in the heap's current generation
+ *
+ * Every allocation made after @mark is released: pointers to it become
+ * invalid, the quota and requested are what they were at the mark, and the
+ * next allocation gets the memory at the mark again.  Blocks taken since
+ * the mark are kept by the library as spares that later allocations of the
+ * generation use before asking the kernel; the next wsheap_reset() gives
+ * them back by the trim rules, as any block (the kernel has no call that
+ * frees part of a generation, so wsheap_get_info()'s committed bytes stay
+ * until then).  No system call.  A mark stays usable while the heap is at
+ * or beyond it: rewinding to an outer mark makes the inner ones stale.
+ * Sanitizers see the released memory (libwsheap(3), SANITIZERS).
+ *
+ * Return: 0, or -EINVAL (a NULL argument), -EPERM, -EOPNOTSUPP (as
+ * wsheap_mark()), -ESTALE (@mark is from before a reset, or the heap was
+ * rewound to before it).
+ */
+int wsheap_rewind(struct wsheap *heap, const struct wsheap_mark *mark);
 
 /*
  * WSHEAP_INLINE_ABI - the contract between the inline functions below and

@@ -23,6 +23,7 @@
  * under the heap's mutex, which every allocation then takes.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wsheap_priv.h"
@@ -177,7 +178,7 @@ void wsheap__paths(struct wsheap_impl *h)
 		    !h->rdonly;
 
 	/* a sanitizer sees every allocation in the slow path */
-	h->inline_ok = priv && !wsheap__san_active();
+	h->inline_ok = priv && !h->san;
 	h->inplace = priv && !(h->flags & WSHEAP_HEAP_ZERO_ON_RESET) &&
 		     !__wsheap_load_acquire(&h->status) &&
 		     h->blk_end != EMPTY && h->blocks == 1 && h->kend &&
@@ -258,7 +259,30 @@ int wsheap__block_map(struct wsheap_impl *h, const struct wsheap_block *b,
 	if (b->offset + b->len > h->kend)
 		h->kend = b->offset + b->len;
 	ret = wsheap__window_map(h, b->offset, b->len, align, basep);
-	if (!ret)
-		wsheap__san_block(h, *basep, b->len);
-	return ret;
+	if (ret)
+		return ret;
+	/* without room in the list, only a rewind cannot reuse the block */
+	wsheap__blks_push(&h->blks, *basep, b->len);
+	wsheap__san_block(h, *basep, b->len);
+	return 0;
+}
+
+/* Append a block to @a: 0 or -ENOMEM. */
+int wsheap__blks_push(struct wsheap_blks *a, uintptr_t base, uint64_t len)
+{
+	struct wsheap_blk *v;
+	uint32_t cap;
+
+	if (a->n == a->cap) {
+		cap = a->cap ? 2 * a->cap : 8;
+		v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n].base = base;
+	a->v[a->n].len = len;
+	a->n++;
+	return 0;
 }

@@ -64,6 +64,7 @@ void wsheap__heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
 		 */
 		h->pub.max_size = UINT64_MAX;
 	}
+	h->san = wsheap__san_active();
 	wsheap__san_heap_new(h);
 	wsheap__paths(h);
 	COUNT_ADD(h->ctx->heaps, 1);
@@ -150,6 +151,8 @@ static void heap_release(struct wsheap_impl *h)
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_destroy(&h->lock);
 	wsheap__san_heap_end(h);
+	free(h->blks.v);
+	free(h->spare.v);
 	COUNT_SUB(h->ctx->heaps, 1);
 	free(h);
 }
@@ -197,8 +200,8 @@ static bool reset_in_place(struct wsheap_impl *h)
 	if (!h->inplace || h->forked || __wsheap_load_acquire(&h->status))
 		return false;
 	/* block_bytes and blocks (1) already describe the one block kept */
-	if (h->san_n)	/* (a sanitizer run) */
-		wsheap__san_reset(h, true);
+	if (h->san)
+		wsheap__san_reset(h);
 	h->gen++;
 	h->pub.cur = h->cur_base;
 	wsheap__req_set(h, 0);

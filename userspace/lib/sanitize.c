@@ -19,8 +19,6 @@
  *
  * The bottom layer: it calls nothing else of the library.
  */
-#include <stdlib.h>
-
 #include "wsheap_priv.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -87,35 +85,24 @@ void wsheap__san_heap_end(struct wsheap_impl *h)
 	if (ON_VALGRIND())
 		VALGRIND_DESTROY_MEMPOOL(h);
 #endif
-	free(h->san_blks);
-	h->san_blks = NULL;
-	h->san_n = h->san_cap = 0;
+	(void)h;
+}
+
+/* A block of the current generation: nothing in it is handed out yet. */
+void wsheap__san_block(struct wsheap_impl *h, uintptr_t base, uint64_t len)
+{
+	if (h->san)
+		forbid(base, len);
 }
 
 /*
- * A block of the current generation: nothing in it is handed out yet.
- * Without room in the list, only the poisoning at the generation's end is
- * lost for it.
+ * What a rewind released: [@p, @p + @len) may not be touched.  (Under
+ * Valgrind its chunks stay in the pool until the generation ends; the
+ * memory is inaccessible all the same.)
  */
-void wsheap__san_block(struct wsheap_impl *h, uintptr_t base, uint64_t len)
+void wsheap__san_release(uintptr_t p, uint64_t len)
 {
-	struct wsheap_blk *v;
-	uint32_t cap;
-
-	if (!wsheap__san_active())
-		return;
-	forbid(base, len);
-	if (h->san_n == h->san_cap) {
-		cap = h->san_cap ? 2 * h->san_cap : 8;
-		v = realloc(h->san_blks, cap * sizeof(*v));
-		if (!v)
-			return;
-		h->san_blks = v;
-		h->san_cap = cap;
-	}
-	h->san_blks[h->san_n].base = base;
-	h->san_blks[h->san_n].len = len;
-	h->san_n++;
+	forbid(p, len);
 }
 
 /* An allocation of @size (> 0) bytes at @p. */
@@ -133,26 +120,22 @@ void wsheap__san_alloc(struct wsheap_impl *h, uintptr_t p, uint64_t size)
 	(void)size;
 }
 
-/*
- * The generation ends: everything it handed out is released.  The blocks
- * stay listed when @keep (an in-place reset keeps its one block).
- */
-void wsheap__san_reset(struct wsheap_impl *h, bool keep)
+/* The generation ends: everything it handed out is released. */
+void wsheap__san_reset(struct wsheap_impl *h)
 {
 	uint32_t i;
 
-	/* only sanitizer runs list blocks; no block, no chunk */
-	if (!h->san_n)
+	if (!h->san)
 		return;
 #ifdef WSHEAP_VALGRIND
 	/* no chunk lies inside [0, 0): all are freed and made inaccessible */
 	if (ON_VALGRIND())
 		VALGRIND_MEMPOOL_TRIM(h, 0, 0);
 #endif
-	for (i = 0; i < h->san_n; i++)
-		forbid(h->san_blks[i].base, h->san_blks[i].len);
-	if (!keep)
-		h->san_n = 0;
+	for (i = 0; i < h->blks.n; i++)
+		forbid(h->blks.v[i].base, h->blks.v[i].len);
+	for (i = 0; i < h->spare.n; i++)
+		forbid(h->spare.v[i].base, h->spare.v[i].len);
 }
 
 /* [@p, @p + @len) holds what another party may have written: usable. */

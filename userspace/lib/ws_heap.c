@@ -4,7 +4,7 @@
  * WsFreeHeap, WsGetHeapProperty; and the extensions (not Windows) that
  * share heaps between processes: WsheapExportHeap, WsheapImportHeap,
  * WsheapExportDmabuf, WsheapGetHeapGeneration, WsheapGetHeapPointer,
- * WsheapGetHeapOffset.
+ * WsheapGetHeapOffset; and savepoints, WsheapMarkHeap and WsheapRewindHeap.
  *
  * maxSize bounds the sum of the exact sizes requested, as on Windows: this
  * layer counts them itself (the native quota counts sizes rounded up to 8,
@@ -147,6 +147,7 @@ static HRESULT hr_from_errno(int err)
 		return E_INVALIDARG;
 	case -EBUSY:
 	case -EPERM:
+	case -ESTALE:
 		return WS_E_INVALID_OPERATION;
 	case -EOPNOTSUPP:
 		return WS_E_NOT_SUPPORTED;
@@ -326,6 +327,58 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 				       "WsGetHeapProperty: valueSize is %u, but heap properties are SIZE_T (%zu bytes)",
 				       (unsigned int)valueSize, sizeof(SIZE_T));
 	memcpy(value, &v, sizeof(v));
+	return S_OK;
+}
+
+/* ---- extensions (not Windows): savepoints -------------------------------- */
+
+/* What a WSHEAP_HEAP_MARK holds. */
+struct ws_mark {
+	struct wsheap_mark native;
+	SIZE_T requested;
+};
+_Static_assert(sizeof(struct ws_mark) <= sizeof(WSHEAP_HEAP_MARK),
+	       "WSHEAP_HEAP_MARK is too small");
+
+HRESULT WINAPI WsheapMarkHeap(WS_HEAP *heap, WSHEAP_HEAP_MARK *mark,
+			      WS_ERROR *error)
+{
+	struct ws_mark m;
+	int ret;
+
+	if (!heap || !mark)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapMarkHeap: the heap or the mark is NULL");
+	ret = wsheap_mark(heap->heap, &m.native);
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapMarkHeap: cannot mark the heap: %s",
+				       wsheap_strerror(ret));
+	m.requested = heap->requested;
+	memset(mark, 0, sizeof(*mark));
+	memcpy(mark, &m, sizeof(m));
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapRewindHeap(WS_HEAP *heap, const WSHEAP_HEAP_MARK *mark,
+				WS_ERROR *error)
+{
+	struct ws_mark m;
+	int ret;
+
+	if (!heap || !mark)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapRewindHeap: the heap or the mark is NULL");
+	memcpy(&m, mark, sizeof(m));
+	ret = wsheap_rewind(heap->heap, &m.native);
+	if (ret == -ESTALE)
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapRewindHeap: the mark is stale: the heap was reset, or rewound to before it, since it was taken");
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapRewindHeap: cannot rewind the heap: %s",
+				       wsheap_strerror(ret));
+	heap->requested = m.requested;
 	return S_OK;
 }
 

@@ -97,6 +97,18 @@ struct wsheap_blk {
 };
 
 /**
+ * struct wsheap_blks - a growable array of blocks
+ * @v: the blocks
+ * @n: how many
+ * @cap: room in @v
+ */
+struct wsheap_blks {
+	struct wsheap_blk *v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+/**
  * struct wsheap_impl - a heap; @pub must stay first
  */
 struct wsheap_impl {
@@ -149,10 +161,9 @@ struct wsheap_impl {
 				 * kernel's last reset */
 	bool forked;		/* a fork() happened while the heap lived */
 
-	/* Sanitizer runs only (sanitize.c): the generation's blocks. */
-	struct wsheap_blk *san_blks;
-	uint32_t san_n;
-	uint32_t san_cap;
+	struct wsheap_blks blks;	/* the generation's blocks, in order */
+	struct wsheap_blks spare;	/* blocks a rewind released, for reuse */
+	bool san;		/* a sanitizer watches (wsheap__san_active()) */
 
 	/* Sharing. */
 	struct wsheap_status *status;	/* the status page, or NULL (atomic) */
@@ -240,7 +251,8 @@ WSHEAP_HIDDEN void wsheap__san_block(struct wsheap_impl *h, uintptr_t base,
 				     uint64_t len);
 WSHEAP_HIDDEN void wsheap__san_alloc(struct wsheap_impl *h, uintptr_t p,
 				     uint64_t size);
-WSHEAP_HIDDEN void wsheap__san_reset(struct wsheap_impl *h, bool keep);
+WSHEAP_HIDDEN void wsheap__san_release(uintptr_t p, uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_reset(struct wsheap_impl *h);
 WSHEAP_HIDDEN void wsheap__san_unpoison(uintptr_t p, uint64_t len);
 WSHEAP_HIDDEN void wsheap__san_forget(uintptr_t p, uint64_t len);
 
@@ -339,6 +351,8 @@ WSHEAP_HIDDEN int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need,
 WSHEAP_HIDDEN int wsheap__block_map(struct wsheap_impl *h,
 				    const struct wsheap_block *b,
 				    uint64_t align, uintptr_t *basep);
+WSHEAP_HIDDEN int wsheap__blks_push(struct wsheap_blks *a, uintptr_t base,
+				    uint64_t len);
 WSHEAP_HIDDEN void wsheap__paths(struct wsheap_impl *h);
 WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
 
@@ -368,6 +382,8 @@ WSHEAP_HIDDEN void wsheap__heap_set_span(struct wsheap_impl *h,
 					 uint64_t mmap_span);
 WSHEAP_HIDDEN void wsheap__heap_publish(struct wsheap_impl *h,
 					struct wsheap **heapp);
+
+/* mark.c: savepoints (wsheap_mark(), wsheap_rewind()) */
 
 /* share.c: export, import, offsets and generations across parties (top) */
 

@@ -95,6 +95,24 @@ static int case_bad_after_ws_reset(void)
 	return 0;
 }
 
+/* A pointer from after a mark, used after the rewind to it. */
+static int case_bad_after_rewind(void)
+{
+	struct wsheap_mark m;
+	struct wsheap *h;
+	unsigned char *p;
+
+	if (wsheap_create(NULL, UINT64_MAX, 0, 0, &h) ||
+	    wsheap_alloc(h, 64, (void **)&p) || wsheap_mark(h, &m) ||
+	    wsheap_alloc(h, 64, (void **)&p))
+		return 2;
+	memset(p, 1, 64);
+	if (wsheap_rewind(h, &m))
+		return 3;
+	sink = p[0];
+	return 0;
+}
+
 /* A byte the block has not handed out: just past an allocation. */
 static int case_bad_beyond_allocation(void)
 {
@@ -228,6 +246,7 @@ static const struct {
 	{ "bad_after_inplace_reset", case_bad_after_inplace_reset, true },
 	{ "bad_after_kernel_reset", case_bad_after_kernel_reset, true },
 	{ "bad_after_ws_reset", case_bad_after_ws_reset, true },
+	{ "bad_after_rewind", case_bad_after_rewind, true },
 	{ "bad_beyond_allocation", case_bad_beyond_allocation, true },
 	{ "good_message_loop", case_good_message_loop, false },
 	{ "good_shared_read", case_good_shared_read, false },
@@ -330,6 +349,7 @@ static void check_case(struct __test_metadata *_metadata, const char *name,
 CASE(bad_after_inplace_reset, true)
 CASE(bad_after_kernel_reset, true)
 CASE(bad_after_ws_reset, true)
+CASE(bad_after_rewind, true)
 CASE(bad_beyond_allocation, true)
 CASE(good_message_loop, false)
 CASE(good_shared_read, false)

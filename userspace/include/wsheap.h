@@ -682,6 +682,47 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark);
  */
 int wsheap_rewind(struct wsheap *heap, const struct wsheap_mark *mark);
 
+/* ---- growing in place (LIBWSHEAP_1.3) ------------------------------------ */
+
+/**
+ * wsheap_grow() - resize the most recent allocation in place
+ * @heap: the heap (not thread-safe)
+ * @ptr: the most recent allocation of @heap (the caller's promise: the
+ *	library checks only that it lies in the current block, before the
+ *	cursor)
+ * @new_size: its new size, larger or smaller
+ *
+ * Moves the cursor to @ptr + @new_size (rounded up to 8) if the current
+ * block has room and the quota allows the difference; otherwise changes
+ * nothing.  requested follows.  No system call, no copy: a builder that
+ * doubles its buffer with it makes neither while the block has room.
+ *
+ * Return: 0, or -EINVAL (NULL argument, @ptr not in the current block
+ * before the cursor, or not 8-aligned; also after a foreign reset took the
+ * block), -E2BIG (the block has no room: allocate and copy, or use
+ * wsheap_realloc()), -ENOSPC (the quota), -EPERM (a read-only import),
+ * -EOPNOTSUPP (a thread-safe heap).
+ */
+int wsheap_grow(struct wsheap *heap, void *ptr, size_t new_size);
+
+/**
+ * wsheap_realloc() - resize an allocation, moving it when it must
+ * @heap: the heap
+ * @ptr: an allocation of @heap of @old_size bytes, or NULL (then an
+ *	allocation of @new_size)
+ * @old_size: its size
+ * @new_size: the size wanted
+ * @newp: out: the allocation: @ptr if it was the most recent allocation
+ *	(it ends at the cursor) and grew in place, else a new one holding
+ *	the first min(@old_size, @new_size) bytes (the old one stays until
+ *	the reset, as every allocation)
+ *
+ * Return: 0, or an error of wsheap_grow() (but -E2BIG, which moves) or of
+ * wsheap_alloc().
+ */
+int wsheap_realloc(struct wsheap *heap, void *ptr, size_t old_size,
+		   size_t new_size, void **newp);
+
 /*
  * WSHEAP_INLINE_ABI - the contract between the inline functions below and
  * the library: which fields of struct wsheap they read and write, and what

@@ -138,6 +138,27 @@ void wsheap__san_reset(struct wsheap_impl *h)
 		forbid(h->spare.v[i].base, h->spare.v[i].len);
 }
 
+/* The allocation at @p changes from @old_size to @new_size bytes. */
+void wsheap__san_resize(struct wsheap_impl *h, uintptr_t p, uint64_t old_size,
+			uint64_t new_size)
+{
+	if (!h->san)
+		return;
+#ifdef WSHEAP_ASAN
+	ASAN_UNPOISON_MEMORY_REGION((void *)p, new_size);
+	if (old_size > ((new_size + 7) & ~(uint64_t)7))
+		forbid(p + ((new_size + 7) & ~(uint64_t)7),
+		       old_size - ((new_size + 7) & ~(uint64_t)7));
+#endif
+#ifdef WSHEAP_VALGRIND
+	if (ON_VALGRIND())
+		VALGRIND_MEMPOOL_CHANGE(h, (void *)p, (void *)p, new_size);
+#endif
+	(void)p;
+	(void)old_size;
+	(void)new_size;
+}
+
 /* [@p, @p + @len) holds what another party may have written: usable. */
 void wsheap__san_unpoison(uintptr_t p, uint64_t len)
 {

@@ -251,6 +251,8 @@ WSHEAP_HIDDEN void wsheap__san_block(struct wsheap_impl *h, uintptr_t base,
 				     uint64_t len);
 WSHEAP_HIDDEN void wsheap__san_alloc(struct wsheap_impl *h, uintptr_t p,
 				     uint64_t size);
+WSHEAP_HIDDEN void wsheap__san_resize(struct wsheap_impl *h, uintptr_t p,
+				      uint64_t old_size, uint64_t new_size);
 WSHEAP_HIDDEN void wsheap__san_release(uintptr_t p, uint64_t len);
 WSHEAP_HIDDEN void wsheap__san_reset(struct wsheap_impl *h);
 WSHEAP_HIDDEN void wsheap__san_unpoison(uintptr_t p, uint64_t len);
@@ -384,6 +386,8 @@ WSHEAP_HIDDEN void wsheap__heap_publish(struct wsheap_impl *h,
 					struct wsheap **heapp);
 
 /* mark.c: savepoints (wsheap_mark(), wsheap_rewind()) */
+
+/* grow.c: growing the last allocation (wsheap_grow(), wsheap_realloc()) */
 
 /* share.c: export, import, offsets and generations across parties (top) */
 

@@ -501,9 +501,9 @@ struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
  * WSHEAP_IOC_EXPORT.  The descriptor holds the kernel heap: pass it over
  * SCM_RIGHTS, fork or exec and turn it into a heap with wsheap_import().
  * Before exporting, the library maps the heap's status page (once per heap;
- * one mmap()) and from then on the fast path checks the heap's generation,
- * so a reset by another party is never followed by memory from a stale
- * block.  With WSHEAP_HEAP_THREADSAFE, no allocation may run during the
+ * one mmap()) and from then on serves the heap in the slow path only, which
+ * checks the heap's generation there (1.3; before, the inline path did), so
+ * a reset by another party is never followed by memory from a stale block.  With WSHEAP_HEAP_THREADSAFE, no allocation may run during the
  * first export (the switch to the status page).
  *
  * Return: 0, or -EINVAL (@heap or @fdp NULL, unknown @flags), -EPERM (a
@@ -636,7 +636,8 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
  * since, drop the block (its bytes are no longer the library's), start a new
  * generation (requested back to 0, the windows of the old one pruned as a
  * reset does) and count a foreign reset.  Maps the status page first if
- * needed and makes the fast path check the generation from then on.
+ * needed (the inline path of a heap only this process uses stays on: only
+ * a fork or an export lets another party reset it).
  * Threading as for wsheap_alloc().
  *
  * Return: 1 if a foreign reset was noticed, 0 if not, or a negative errno

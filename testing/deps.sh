@@ -12,9 +12,12 @@ set -euo pipefail
 
 # gcc-multilib: the -m32 -static build of userspace/tests/security/compat_test32.
 # libdrm-dev: drm.h for userspace/tests/importers.
+# valgrind: memcheck in the guest and its client-request headers for
+# libwsheap (userspace/tests/lib/sanitize_test); libc6-dbg: the dynamic
+# linker's symbols, which memcheck needs to start.
 TOOLS="qemu-system-x86 busybox-static flex bison libelf-dev libssl-dev bc cpio
 xz-utils kmod sparse python3 gcc g++ make dwarves rsync dkms pkg-config file
-gcc-multilib libdrm-dev"
+gcc-multilib libdrm-dev valgrind libc6-dbg"
 
 # shellcheck disable=SC2086 # one word per package
 apt_need "$CACHE/apt.log" $TOOLS

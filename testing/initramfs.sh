@@ -41,6 +41,26 @@ for spec in "$@"; do
 	fi
 done
 # Shared libraries the guest's programs load from an install prefix.
+# Valgrind's memcheck, for userspace/tests/lib/sanitize_test, and the
+# dynamic linker's symbols it needs (libc6-dbg, by build id).
+ldso=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+ldid=$(readelf -n "$ldso" 2>/dev/null | sed -n 's/.*Build ID: //p')
+for f in /usr/bin/valgrind /usr/bin/valgrind.bin \
+	"/usr/lib/debug/.build-id/${ldid:0:2}/${ldid:2}.debug" \
+	/usr/libexec/valgrind/memcheck-amd64-linux \
+	/usr/libexec/valgrind/vgpreload_core-amd64-linux.so \
+	/usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so \
+	/usr/libexec/valgrind/default.supp; do
+	[ -e "$f" ] || continue
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+	case $f in
+	/usr/bin/*)	# the launcher; the tools are static
+		if file -L "$f" 2>/dev/null | grep -q 'dynamically linked'; then
+			copy_libs "$f"
+		fi ;;
+	esac
+done
 if [ -n "${GUEST_LIBDIR:-}" ]; then
 	mkdir -p "$root/usr/lib"
 	cp -a "$GUEST_LIBDIR"/. "$root/usr/lib/"

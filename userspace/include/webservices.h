@@ -595,6 +595,49 @@ HRESULT WINAPI WsheapImportHeap(_In_ int fd, _Outptr_ WS_HEAP **heap,
 				_In_opt_ WS_ERROR *error);
 
 /**
+ * WSHEAP_HEAP_MARK - a savepoint of a heap, from WsheapMarkHeap() (not
+ *	Windows; opaque)
+ */
+typedef struct _WSHEAP_HEAP_MARK {
+	ULONGLONG opaque[8];
+} WSHEAP_HEAP_MARK;
+
+/**
+ * WsheapMarkHeap() - remember where a heap is now (not Windows)
+ * @heap: a heap from WsCreateHeap() (not an import, not shared)
+ * @mark: out: the savepoint
+ * @error: optional: gets a string on failure
+ *
+ * wsheap_mark() of the native heap, with the heap's requested size.
+ *
+ * Return: S_OK, E_INVALIDARG (a NULL argument), WS_E_NOT_SUPPORTED (an
+ * exported or imported heap, or one inherited across fork()),
+ * WS_E_INVALID_OPERATION (a read-only import).
+ */
+HRESULT WINAPI WsheapMarkHeap(_In_ WS_HEAP *heap, _Out_ WSHEAP_HEAP_MARK *mark,
+			      _In_opt_ WS_ERROR *error);
+
+/**
+ * WsheapRewindHeap() - release everything allocated since a mark (not
+ *	Windows)
+ * @heap: the heap the mark was taken of
+ * @mark: from WsheapMarkHeap(), since the heap's last reset
+ * @error: optional: gets a string on failure
+ *
+ * The allocations made after @mark are released and
+ * WS_HEAP_PROPERTY_REQUESTED_SIZE is what it was at the mark, so the
+ * quota is too (see wsheap_rewind(): the memory is reused, and a reset
+ * gives blocks back); WS_HEAP_PROPERTY_ACTUAL_SIZE keeps its blocks.
+ *
+ * Return: S_OK, E_INVALIDARG (a NULL argument), WS_E_NOT_SUPPORTED (as
+ * WsheapMarkHeap()), WS_E_INVALID_OPERATION (@mark is from before a
+ * reset, or the heap was rewound to before it).
+ */
+HRESULT WINAPI WsheapRewindHeap(_In_ WS_HEAP *heap,
+				_In_ const WSHEAP_HEAP_MARK *mark,
+				_In_opt_ WS_ERROR *error);
+
+/**
  * WsheapGetHeapGeneration() - how often a heap has been reset, by anyone
  *	(not Windows)
  * @heap: the heap

@@ -13,9 +13,11 @@
  * See libwsheap(3) for the model: contexts, quota, block growth, threads,
  * fork and the relation to the kernel ABI in wsheap_ioctl.h.
  *
- * Quota: the kernel's quota counts block sizes, WWSAPI's maxSize the sum of
- * requested sizes; so the library enforces max_size itself on the requested
- * sizes and creates the kernel heap with max_size = UINT64_MAX.
+ * Quota: the kernel's quota counts block sizes; the library enforces
+ * max_size itself, on the bytes allocations take from blocks (each size
+ * rounded up to 8; alignment padding is free), and creates the kernel heap
+ * with max_size = UINT64_MAX.  <webservices.h>'s WsAlloc enforces maxSize on
+ * the exact sizes, as Windows does.
  *
  * Fork: a child shares its parent's contexts and mappings, hence every heap
  * and its pages, but is never handed the bytes the parent is handed: a
@@ -25,7 +27,13 @@
  * copied.  wsheap_reset() and wsheap_free() act on the shared kernel heap,
  * so they release the other process's allocations too: a child should use
  * heaps of its own and drop inherited ones with wsheap_detach(), leaving
- * resets and frees to the owner.
+ * resets and frees to the owner.  (1.3) Since either process can reset an
+ * inherited heap, the child allocates from it in the slow path only, which
+ * maps the heap's status page and so sees a reset by the parent at its next
+ * allocation; so does the parent from its next allocation that reaches the
+ * slow path (its inline path may be running in another thread during the
+ * fork, so its current block is left to it).  Neither rewinds it in place
+ * any more (wsheap_reset()).
  *
  * Sharing (1.1): wsheap_export() makes a file descriptor for a heap that
  * another process (over SCM_RIGHTS, fork or exec) turns into a heap of its
@@ -63,7 +71,7 @@ extern "C" {
  * runs with, which may be newer than the headers it was built with.
  */
 #define WSHEAP_LIB_VERSION_MAJOR	1
-#define WSHEAP_LIB_VERSION_MINOR	2
+#define WSHEAP_LIB_VERSION_MINOR	3
 #define WSHEAP_LIB_VERSION_PATCH	0
 
 /* A version as one number, for comparisons: 1.2.0 is 0x010200. */
@@ -140,18 +148,18 @@ struct wsheap_ctx;
  *
  * @cur: the next free byte of the current block (8-byte aligned)
  * @end: where the fast path stops: the end of the current block, or earlier
- *	where the quota (@max_size - @requested) would run out, so the fast
- *	path need not check the quota (1.0 binaries still do; harmless)
- * @requested: bytes requested since creation or the last reset
- * @max_size: the quota on @requested
- * @gen_ptr: (1.1) where the heap's generation is read: the kernel's status
- *	page once the heap is shared, else @gen itself
- * @gen: (1.1) the generation the current block belongs to; the fast path
- *	serves from the block only while *@gen_ptr equals it
+ *	where the quota would run out, so the fast path need not check the
+ *	quota; equal to @cur for a heap the fast path must not serve
+ * @requested: (contracts 1 and 2 only) what their inline code adds sizes
+ *	to; the library no longer reads it (wsheap_stats() has the figure)
+ * @max_size: (contract 1 only) UINT64_MAX, or 0 for a thread-safe heap
+ * @gen_ptr: (contract 2 only) where the heap's generation is read: the
+ *	kernel's status page once the heap is shared, else @gen itself
+ * @gen: (contract 2 only) the generation the current block belongs to
  *
  * The library allocates the object, so the struct may grow, but only at the
- * end, and a field once inlined keeps its offset and meaning: see
- * WSHEAP_INLINE_ABI.
+ * end, and a field once inlined keeps its offset and meaning for the
+ * programs that inline it: see WSHEAP_INLINE_ABI.
  */
 struct wsheap {
 	uintptr_t cur;
@@ -166,7 +174,10 @@ struct wsheap {
  * struct wsheap_stats - the library's view of a heap
  * @max_size: the quota given to wsheap_create()
  * @trim_size: the trim size given to wsheap_create()
- * @requested: sum of the sizes requested since creation or the last reset
+ * @requested: (1.3) bytes the allocations since creation or the last reset
+ *	take: the sum of their sizes each rounded up to 8
+ *	(WSHEAP_MIN_ALIGN); alignment padding does not count.  Before 1.3 the
+ *	exact sizes; both agree for sizes that are multiples of 8
  * @block_bytes: bytes of the blocks taken from the kernel since creation or
  *	the last reset
  * @blocks: number of those blocks
@@ -213,6 +224,26 @@ struct wsheap_stats {
 	uint32_t share;
 	uint32_t pad;
 	uint64_t reserved[1];
+};
+
+/**
+ * struct wsheap_mark - a savepoint of a heap, from wsheap_mark() (1.3)
+ * @generation: the library generation it belongs to
+ * @requested: the quota used then
+ * @cur: the cursor then
+ * @blocks: blocks the generation had taken
+ * @block: the current block's place among them (from 1; 0: none)
+ * @reserved: zero
+ *
+ * Keep it and hand it to wsheap_rewind(); treat the fields as private.
+ */
+struct wsheap_mark {
+	uint64_t generation;
+	uint64_t requested;
+	uintptr_t cur;
+	uint32_t blocks;
+	uint32_t block;
+	uint64_t reserved[2];
 };
 
 /**
@@ -350,10 +381,15 @@ int wsheap_ctx_stats(struct wsheap_ctx *ctx, struct wsheap_ctx_stats *st);
  * @flags: WSHEAP_HEAP_*
  * @heapp: out: the heap
  *
- * The library enforces @max_size itself, on the sum of the requested sizes
- * (not on rounded sizes or blocks); the kernel heap is created with
- * max_size = UINT64_MAX and @trim_size.  Creating a heap takes no memory
- * and no address space: blocks are taken on demand.
+ * The library enforces @max_size itself (1.3): an allocation succeeds while
+ * the sizes of the generation's allocations, each rounded up to a multiple
+ * of 8 (the bytes it takes from a block), add up to at most @max_size
+ * rounded up to a multiple of 8.  Padding for alignment uses no quota.  (Up
+ * to 1.2 the exact sizes were summed; for sizes that are multiples of 8 the
+ * two rules agree.  The rounded rule lets the inline path derive the quota
+ * from its cursor instead of counting each allocation.)  The kernel heap is
+ * created with max_size = UINT64_MAX and @trim_size.  Creating a heap takes
+ * no memory and no address space: blocks are taken on demand.
  *
  * Return: 0, or -EINVAL (bad @flags, @heapp NULL), -EOPNOTSUPP (the module
  * lacks a flag), -EMFILE (@ctx holds max_heaps_per_context heaps), -ENOMEM,
@@ -465,9 +501,9 @@ struct wsheap_ctx *wsheap_ctx_of(struct wsheap *heap);
  * WSHEAP_IOC_EXPORT.  The descriptor holds the kernel heap: pass it over
  * SCM_RIGHTS, fork or exec and turn it into a heap with wsheap_import().
  * Before exporting, the library maps the heap's status page (once per heap;
- * one mmap()) and from then on the fast path checks the heap's generation,
- * so a reset by another party is never followed by memory from a stale
- * block.  With WSHEAP_HEAP_THREADSAFE, no allocation may run during the
+ * one mmap()) and from then on serves the heap in the slow path only, which
+ * checks the heap's generation there (1.3; before, the inline path did), so
+ * a reset by another party is never followed by memory from a stale block.  With WSHEAP_HEAP_THREADSAFE, no allocation may run during the
  * first export (the switch to the status page).
  *
  * Return: 0, or -EINVAL (@heap or @fdp NULL, unknown @flags), -EPERM (a
@@ -516,8 +552,8 @@ int wsheap_export_dmabuf(struct wsheap *heap, const void *ptr, size_t size,
  * wsheap_reset() resets it for everyone.  The library's quota of an imported
  * heap is UINT64_MAX (each party's library enforces its own; the kernel
  * heap's maximum size still applies to blocks).  A read-only export gives a
- * read-only heap: every allocation and reset fails with -EPERM and the
- * library maps it PROT_READ; read it with wsheap_ptr().
+ * read-only heap: every allocation (but of size 0, 1.3) and reset fails
+ * with -EPERM and the library maps it PROT_READ; read it with wsheap_ptr().
  *
  * Return: 0, or -EINVAL (@heapp NULL, unknown @flags, @fd not an exported
  * heap), -EBADF (@fd not open), -EMFILE (@ctx holds max_heaps_per_context
@@ -600,7 +636,8 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
  * since, drop the block (its bytes are no longer the library's), start a new
  * generation (requested back to 0, the windows of the old one pruned as a
  * reset does) and count a foreign reset.  Maps the status page first if
- * needed and makes the fast path check the generation from then on.
+ * needed (the inline path of a heap only this process uses stays on: only
+ * a fork or an export lets another party reset it).
  * Threading as for wsheap_alloc().
  *
  * Return: 1 if a foreign reset was noticed, 0 if not, or a negative errno
@@ -608,45 +645,121 @@ int wsheap_is_current(struct wsheap *heap, uint64_t generation);
  */
 int wsheap_refresh(struct wsheap *heap);
 
-/*
- * WSHEAP_INLINE_ABI - the layout of struct wsheap that the inline functions
- * below read, and so the ABI of every program that inlines them:
- *   1 (libwsheap 1.0): cur, end, requested, max_size; slow path
- *	__wsheap_alloc_slow (LIBWSHEAP_1.0)
- *   2 (libwsheap 1.1 and later): 1 + gen_ptr, gen; slow path
- *	__wsheap_alloc_slow_v2 (LIBWSHEAP_1.2)
- * Each layout's inline code calls the slow path through a symbol of its own
- * version node, the node of the first library that links it.  A program
- * built with these headers therefore needs a library that makes heaps of
- * layout 2: on an older libwsheap.so.1, whose objects end after max_size,
- * the dynamic loader refuses to start it ("version `LIBWSHEAP_1.2' not
- * found") instead of letting the fast path read past the object.  The
- * library keeps every older symbol, so programs built for an older layout
- * go on working.  (Programs built with the 1.1 headers inline layout 2 but
- * bind only to LIBWSHEAP_1.0; they need a 1.1 library, which nothing can
- * check for them.)  A new layout appends fields and gets a new symbol.
+/* ---- savepoints (LIBWSHEAP_1.3) ------------------------------------------ */
+
+/**
+ * wsheap_mark() - remember where a heap is now, to rewind to it later
+ * @heap: the heap: not thread-safe, not shared, not inherited across fork()
+ * @mark: out: the savepoint
+ *
+ * No system call.  Marks nest: take as many as you like and rewind to any
+ * of them, innermost first or not.
+ *
+ * Return: 0, or -EINVAL (a NULL argument), -EPERM (a read-only import),
+ * -EOPNOTSUPP (a thread-safe, exported, imported or forked heap: there the
+ * allocations after a mark may be another party's or another thread's).
  */
-#define WSHEAP_INLINE_ABI	2
+int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark);
+
+/**
+ * wsheap_rewind() - release everything allocated since a mark
+ * @heap: the heap the mark was taken of
+ * @mark: a mark from wsheap_mark() in the heap's current generation
+ *
+ * Every allocation made after @mark is released: pointers to it become
+ * invalid, the quota and requested are what they were at the mark, and the
+ * next allocation gets the memory at the mark again.  Blocks taken since
+ * the mark are kept by the library as spares that later allocations of the
+ * generation use before asking the kernel; the next wsheap_reset() gives
+ * them back by the trim rules, as any block (the kernel has no call that
+ * frees part of a generation, so wsheap_get_info()'s committed bytes stay
+ * until then).  No system call.  A mark stays usable while the heap is at
+ * or beyond it: rewinding to an outer mark makes the inner ones stale.
+ * Sanitizers see the released memory (libwsheap(3), SANITIZERS).
+ *
+ * Return: 0, or -EINVAL (a NULL argument), -EPERM, -EOPNOTSUPP (as
+ * wsheap_mark()), -ESTALE (@mark is from before a reset, or the heap was
+ * rewound to before it).
+ */
+int wsheap_rewind(struct wsheap *heap, const struct wsheap_mark *mark);
+
+/* ---- growing in place (LIBWSHEAP_1.3) ------------------------------------ */
+
+/**
+ * wsheap_grow() - resize the most recent allocation in place
+ * @heap: the heap (not thread-safe)
+ * @ptr: the most recent allocation of @heap (the caller's promise: the
+ *	library checks only that it lies in the current block, before the
+ *	cursor)
+ * @new_size: its new size, larger or smaller
+ *
+ * Moves the cursor to @ptr + @new_size (rounded up to 8) if the current
+ * block has room and the quota allows the difference; otherwise changes
+ * nothing.  requested follows.  No system call, no copy: a builder that
+ * doubles its buffer with it makes neither while the block has room.
+ *
+ * Return: 0, or -EINVAL (NULL argument, @ptr not in the current block
+ * before the cursor, or not 8-aligned; also after a foreign reset took the
+ * block), -E2BIG (the block has no room: allocate and copy, or use
+ * wsheap_realloc()), -ENOSPC (the quota), -EPERM (a read-only import),
+ * -EOPNOTSUPP (a thread-safe heap).
+ */
+int wsheap_grow(struct wsheap *heap, void *ptr, size_t new_size);
+
+/**
+ * wsheap_realloc() - resize an allocation, moving it when it must
+ * @heap: the heap
+ * @ptr: an allocation of @heap of @old_size bytes, or NULL (then an
+ *	allocation of @new_size)
+ * @old_size: its size
+ * @new_size: the size wanted
+ * @newp: out: the allocation: @ptr if it was the most recent allocation
+ *	(it ends at the cursor) and grew in place, else a new one holding
+ *	the first min(@old_size, @new_size) bytes (the old one stays until
+ *	the reset, as every allocation)
+ *
+ * Return: 0, or an error of wsheap_grow() (but -E2BIG, which moves) or of
+ * wsheap_alloc().
+ */
+int wsheap_realloc(struct wsheap *heap, void *ptr, size_t old_size,
+		   size_t new_size, void **newp);
 
 /*
- * The slow path of the allocators (layout 2): a new block, a large or
- * over-aligned request, a thread-safe heap, a reset by another party, or an
- * error.  Not for direct use.
+ * WSHEAP_INLINE_ABI - the contract between the inline functions below and
+ * the library: which fields of struct wsheap they read and write, and what
+ * the library promises about them.  Every program that inlines them carries
+ * its contract:
+ *   1 (libwsheap 1.0): cur, end, requested, max_size, the quota checked
+ *	inline; slow path __wsheap_alloc_slow (LIBWSHEAP_1.0)
+ *   2 (libwsheap 1.1, 1.2): 1 + gen_ptr, gen, a generation check in the
+ *	inline path, requested += size; slow path __wsheap_alloc_slow_v2
+ *	(LIBWSHEAP_1.2)
+ *   3 (libwsheap 1.3 and later): the same fields, of which the inline path
+ *	reads and writes only cur and end: the library keeps end == cur for
+ *	every heap that another party can reset (exported, imported, forked),
+ *	thread-safe heaps and read-only imports, so those take the slow path, which checks the generation; and it derives the quota
+ *	from cur (see wsheap_create()).  Slow path __wsheap_alloc_slow_v3
+ *	(LIBWSHEAP_1.3)
+ * Each contract's inline code calls the slow path through a symbol of its
+ * own version node, the node of the first library that keeps it.  A program
+ * built with these headers therefore needs a library that keeps contract 3:
+ * on an older libwsheap.so.1, which would let it bump through a shared
+ * heap's block without a generation check, the dynamic loader refuses to
+ * start it ("version `LIBWSHEAP_1.3' not found").  The library keeps every
+ * older contract and symbol: every heap object holds all the fields, and
+ * gen_ptr/gen stay valid for programs of contract 2.  (Programs built with
+ * the 1.1 headers inline contract 2 but bind only to LIBWSHEAP_1.0; they need
+ * a 1.1 library, which nothing can check for them.)
  */
-int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+#define WSHEAP_INLINE_ABI	3
+
+/*
+ * The slow path of the allocators (contract 3): a new block, a large or
+ * over-aligned request, a heap that must not be served inline (see
+ * WSHEAP_INLINE_ABI), or an error.  Not for direct use.
+ */
+int __wsheap_alloc_slow_v3(struct wsheap *heap, size_t size, size_t align,
 			   void **ptr);
-
-/*
- * Is the current block still of the heap's generation?  One acquire load (a
- * plain load on x86) of the status page, or of @gen itself for a heap that is
- * not shared.  Not for direct use; not exported.
- */
-static inline int __wsheap_gen_ok(const struct wsheap *heap)
-{
-	const uint64_t *g = __wsheap_load_relaxed(&heap->gen_ptr);
-
-	return __wsheap_load_acquire(g) == __wsheap_load_relaxed(&heap->gen);
-}
 
 /**
  * wsheap_alloc() - allocate from a heap
@@ -656,18 +769,18 @@ static inline int __wsheap_gen_ok(const struct wsheap *heap)
  * @ptr: out: the memory, aligned to 8 bytes, not zeroed (except fresh pages),
  *	valid until the heap is reset or freed; written only on success
  *
- * Inline: a few instructions and no system call while the current block has
- * room.  It also checks, with one load, that the heap's generation is still
- * the one of the current block (for a shared heap the load reads the
- * kernel's status page): after a reset by another party, the next
- * allocation takes the slow path, which drops the stale block.  A reset that
- * runs concurrently with an allocation is a race no check can close: parties
+ * Inline: a room check and a bump, no system call, while the current block
+ * has room.  A heap that another party can reset (exported, imported or
+ * inherited across fork()) takes the slow path for every allocation, which
+ * checks the heap's generation on the kernel's status page: after a reset
+ * by another party, it drops the stale block.  A reset that runs
+ * concurrently with an allocation is a race no check can close: parties
  * must agree on when a shared heap is reset (see libwsheap(3), SHARING).
  *
  * Return: 0, or -EINVAL (@heap or @ptr is NULL), -ENOSPC (the quota would be
  * exceeded; nothing is consumed), -ENOMEM (no memory, or the heap's span is
  * exhausted), -EDQUOT (the context's byte limit), -EPERM (a read-only
- * import).
+ * import; since 1.3 a size of 0 succeeds there too, inline).
  */
 WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 {
@@ -675,15 +788,13 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
 		uintptr_t p = heap->cur;
 
 		/* end stops where the quota runs out (no check needed) */
-		if (WSHEAP_LIKELY(size <= heap->end - p &&
-				  __wsheap_gen_ok(heap))) {
+		if (WSHEAP_LIKELY(size <= heap->end - p)) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
-			heap->requested += size;
 			*ptr = (void *)p;
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow_v2(heap, size, WSHEAP_MIN_ALIGN, ptr);
+	return __wsheap_alloc_slow_v3(heap, size, WSHEAP_MIN_ALIGN, ptr);
 }
 
 /**
@@ -694,6 +805,9 @@ WSHEAP_INLINE int wsheap_alloc(struct wsheap *heap, size_t size, void **ptr)
  *	8 give 8.  Padding for alignment uses no quota.
  * @ptr: out (as for wsheap_alloc())
  *
+ * Inline when the cursor is already aligned (no padding); otherwise the
+ * slow path pads, without a system call while the block has room.
+ *
  * Return: as wsheap_alloc(), and -EINVAL for a bad @align.
  */
 WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
@@ -703,19 +817,16 @@ WSHEAP_INLINE int wsheap_alloc_aligned(struct wsheap *heap, size_t size,
 			  align - WSHEAP_MIN_ALIGN <=
 			  WSHEAP_MAX_ALIGN - WSHEAP_MIN_ALIGN &&
 			  (align & (align - 1)) == 0)) {
-		uintptr_t p = (heap->cur + (align - 1)) &
-			      ~(uintptr_t)(align - 1);
+		uintptr_t p = heap->cur;
 
-		if (WSHEAP_LIKELY(p >= heap->cur && p <= heap->end &&
-				  size <= heap->end - p &&
-				  __wsheap_gen_ok(heap))) {
+		if (WSHEAP_LIKELY((p & (align - 1)) == 0 &&
+				  size <= heap->end - p)) {
 			heap->cur = p + ((size + 7) & ~(size_t)7);
-			heap->requested += size;
 			*ptr = (void *)p;
 			return 0;
 		}
 	}
-	return __wsheap_alloc_slow_v2(heap, size, align, ptr);
+	return __wsheap_alloc_slow_v3(heap, size, align, ptr);
 }
 
 #ifdef __cplusplus

@@ -1,58 +1,61 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 /*
  * The slow path of the inline allocator of <wsheap.h>: a new block, a large
- * or over-aligned request, a reset by another party, or an error; and where
- * the inline path must stop.  Thread-safe heaps are handed to alloc_ts.c.
+ * or over-aligned request, a heap the inline path must not serve (shared,
+ * forked, read-only, or a sanitizer run), or an error.  Thread-safe heaps
+ * are handed to alloc_ts.c.
  */
 #include <errno.h>
 
 #include "wsheap_priv.h"
 
 /*
- * Where the inline path must stop: the block's end, or earlier where the
- * quota runs out.  An inline allocation takes its size rounded up to 8 from
- * the block and adds its size to requested; with pub.end - pub.cur a
- * multiple of 8 and at most max_size - requested, the rounded size fits
- * whenever the size does, so cur never passes pub.end and no inline
- * allocation can exceed the quota: the inline path need not check it.  The
- * slow path serves what the rounding leaves out.  Called whenever cur,
- * requested or the block change outside the inline path.
+ * A forked heap can be reset by the other process: watch its status page
+ * from the first allocation after the fork, as a shared heap does, so the
+ * slow path notices such a reset.  Failing to map it leaves things as they
+ * were before 1.3 (the next ALLOC reports the reset).
  */
-void wsheap__set_limit(struct wsheap_impl *h)
+static void watch_forked(struct wsheap_impl *h)
 {
-	uint64_t room = (h->pub.max_size - h->pub.requested) & ~(uint64_t)7;
+	struct wsheap_status *st;
 
-	if (h->blk_end == EMPTY)
-		return;
-	h->pub.end = h->blk_end - h->pub.cur > room ? h->pub.cur + room :
-		     h->blk_end;
+	if (wsheap__status_get(h, &st) == 0)
+		wsheap__use_status(h, st);
 }
 
 /* A heap without WSHEAP_HEAP_THREADSAFE; @align is valid. */
 static __attribute__((noinline)) int alloc_slow(struct wsheap_impl *h,
 						size_t size, size_t align,
-		      void **ptr)
+						void **ptr)
 {
 	struct wsheap *heap = &h->pub;
 	uintptr_t p, base;
-	uint64_t len;
+	uint64_t len, req;
 	size_t rsz;
 	bool own;
 	int ret;
 
+	if (h->forked && !__wsheap_load_relaxed(&h->status))
+		watch_forked(h);
 	/* Another party reset the heap: the current block is not ours. */
 	wsheap__sync_generation(h);
 
-	if (size > heap->max_size - heap->requested)
+	/* The quota counts sizes rounded up to 8 (wsheap_create()). */
+	req = wsheap__req(h);
+	if (size > h->quota - req)
 		return -ENOSPC;
 	if (size > h->data_span)
 		return -ENOMEM;
 	rsz = (size + 7) & ~(size_t)7;
+	if (rsz > h->quota - req)
+		return -ENOSPC;
 
 	/* The current block, with an alignment the inline path did not try. */
 	p = ALIGN_UP(heap->cur, (uintptr_t)align);
 	if (p >= heap->cur && p <= h->blk_end && rsz <= h->blk_end - p) {
+		/* padding is free: the quota moves by rsz only */
 		heap->cur = p + rsz;
+		wsheap__req_set(h, req + rsz);
 		goto done;
 	}
 	if (size == 0) {
@@ -64,14 +67,21 @@ static __attribute__((noinline)) int alloc_slow(struct wsheap_impl *h,
 	ret = wsheap__get_block(h, rsz, align, &base, &len, &own);
 	if (ret)
 		return ret;
+	req = wsheap__req(h);
 	p = base;
 	if (!own || base + len - (p + rsz) > h->blk_end - heap->cur) {
 		heap->cur = p + rsz;
 		h->blk_end = base + len;
 		h->cur_base = base;
+		wsheap__req_set(h, req + rsz);
+	} else {
+		/* a block of its own that does not become current */
+		h->req_adj += rsz;
 	}
+	wsheap__paths(h);
 done:
-	heap->requested += size;
+	if (size)
+		wsheap__san_alloc(h, p, size);
 	wsheap__set_limit(h);
 	*ptr = (void *)p;
 	return 0;
@@ -79,9 +89,9 @@ done:
 
 /*
  * Check the arguments and hand the request to the heap's allocator: kept
- * small, since thread-safe heaps come here for every allocation.
+ * small, since thread-safe and shared heaps come here for every allocation.
  */
-int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+int __wsheap_alloc_slow_v3(struct wsheap *heap, size_t size, size_t align,
 			   void **ptr)
 {
 	struct wsheap_impl *h = to_impl(heap);
@@ -98,11 +108,18 @@ int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
 }
 
 /*
- * The slow path of programs that inline layout 1 (built with the 1.0
- * headers): the same code, since every heap object holds layout 2 and so
- * the first four fields layout 1 reads (WSHEAP_INLINE_ABI).
+ * The slow paths of programs that inline contract 1 (the 1.0 headers) or
+ * 2 (1.1 and 1.2): the same code.  Every heap object holds all the fields
+ * those programs read (WSHEAP_INLINE_ABI); the library keeps pub.end ==
+ * pub.cur wherever their inline code must not serve, so their generation
+ * or quota checks never decide anything the slow path would not.
  */
+__attribute__((visibility("default")))
+int __wsheap_alloc_slow_v2(struct wsheap *heap, size_t size, size_t align,
+			   void **ptr)
+	__attribute__((alias("__wsheap_alloc_slow_v3")));
+
 __attribute__((visibility("default")))
 int __wsheap_alloc_slow(struct wsheap *heap, size_t size, size_t align,
 			void **ptr)
-	__attribute__((alias("__wsheap_alloc_slow_v2")));
+	__attribute__((alias("__wsheap_alloc_slow_v3")));

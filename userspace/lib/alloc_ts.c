@@ -8,8 +8,9 @@
  * compare-and-swap and take the heap's mutex only to install a new block
  * (block.c says why a stale view of the word is harmless).  Where the CPU
  * has no such swap (h->ts_cas false), every allocation holds the mutex.
- * The quota is reserved with a compare-and-swap before the memory is
- * carved, and given back if that fails.
+ * The quota (sizes rounded up to 8, as for every heap) is reserved with a
+ * compare-and-swap before the memory is carved, and given back if that
+ * fails.
  */
 #include <errno.h>
 
@@ -41,7 +42,7 @@ static bool ts_reserve(struct wsheap_impl *h, size_t size)
 	uint64_t old = __wsheap_load_relaxed(&h->ts_requested);
 
 	do {
-		if (size > h->max_size - old)
+		if (size > h->quota - old)
 			return false;
 	} while (!__wsheap_cmpxchg_relaxed(&h->ts_requested, &old,
 					   old + size));
@@ -125,7 +126,7 @@ static uintptr_t ts_bump(struct wsheap_impl *h, size_t rsz, size_t align)
  * it becomes the current block unless it was made for this request alone
  * and leaves less room than the current one.
  */
-static int ts_new_block(struct wsheap_impl *h, size_t size, size_t rsz,
+static int ts_new_block(struct wsheap_impl *h, size_t rsz,
 			size_t align, uintptr_t *pp)
 {
 	struct wsheap_tsblock b = wsheap__ts_load(h);
@@ -142,7 +143,7 @@ static int ts_new_block(struct wsheap_impl *h, size_t size, size_t rsz,
 		 */
 		b.cur = b.end = EMPTY;
 		if (!ret)
-			__wsheap_add_relaxed(&h->ts_requested, size);
+			__wsheap_add_relaxed(&h->ts_requested, rsz);
 	}
 	if (ret)
 		return ret;
@@ -177,7 +178,9 @@ int wsheap__ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 	}
 
 	/* Reserve the quota first; give it back if the allocation fails. */
-	if (!ts_reserve(h, size)) {
+	rsz = size > SIZE_MAX - 7 ? SIZE_MAX & ~(size_t)7 :
+	      (size + 7) & ~(size_t)7;
+	if (!ts_reserve(h, rsz)) {
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -185,7 +188,6 @@ int wsheap__ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 		ret = -ENOMEM;
 		goto undo;
 	}
-	rsz = (size + 7) & ~(size_t)7;
 
 	for (;;) {
 		p = ts_bump(h, rsz, align);
@@ -196,7 +198,7 @@ int wsheap__ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 			break;
 		}
 		if (!cas) {
-			ret = ts_new_block(h, size, rsz, align, &p);
+			ret = ts_new_block(h, rsz, align, &p);
 			break;
 		}
 		pthread_mutex_lock(&h->lock);
@@ -205,16 +207,18 @@ int wsheap__ts_alloc(struct wsheap_impl *h, size_t size, size_t align,
 			pthread_mutex_unlock(&h->lock);
 			continue;
 		}
-		ret = ts_new_block(h, size, rsz, align, &p);
+		ret = ts_new_block(h, rsz, align, &p);
 		pthread_mutex_unlock(&h->lock);
 		break;
 	}
 	if (!ret) {
+		if (size)
+			wsheap__san_alloc(h, p, size);
 		*ptr = (void *)p;
 		goto out;
 	}
 undo:
-	ts_unreserve(h, size);
+	ts_unreserve(h, rsz);
 out:
 	if (!cas)
 		pthread_mutex_unlock(&h->lock);

@@ -23,6 +23,7 @@
  * under the heap's mutex, which every allocation then takes.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wsheap_priv.h"
@@ -118,11 +119,71 @@ void wsheap__ts_set(struct wsheap_impl *h, uintptr_t cur, uintptr_t end)
 /* The heap has no current block any more (both allocators). */
 void wsheap__block_drop(struct wsheap_impl *h)
 {
+	uint64_t req = wsheap__req(h);
+
 	h->pub.cur = EMPTY;
 	h->pub.end = EMPTY;
 	h->blk_end = EMPTY;
+	wsheap__req_set(h, req);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		wsheap__ts_set(h, EMPTY, EMPTY);
+}
+
+/*
+ * Where the inline path must stop: the block's end, or earlier where the
+ * quota runs out.  An inline allocation takes its size rounded up to 8 from
+ * the block, which is what the quota counts (wsheap__req()); with pub.end -
+ * pub.cur a multiple of 8 and at most what is left of the quota, the
+ * rounded size fits whenever the size does, so cur never passes pub.end and
+ * no inline allocation can exceed the quota: the inline path need not check
+ * it.  A heap the inline path must not serve gets pub.end = pub.cur, so
+ * that only zero-size requests pass.  Called whenever cur, the quota or the
+ * block change outside the inline path.
+ */
+void wsheap__set_limit(struct wsheap_impl *h)
+{
+	uint64_t req, room;
+
+	if (h->blk_end == EMPTY)
+		return;
+	if (!h->inline_ok) {
+		h->pub.end = h->pub.cur;
+		return;
+	}
+	req = wsheap__req(h);
+	room = req < h->quota ? (h->quota - req) & ~(uint64_t)7 : 0;
+	h->pub.end = h->blk_end - h->pub.cur > room ? h->pub.cur + room :
+		     h->blk_end;
+}
+
+/*
+ * Work out which paths may serve the heap (WSHEAP_INLINE_ABI 3), whenever
+ * its sharing, fork state, status page or blocks change:
+ *  - the inline path, for a heap no other party can reset (never exported,
+ *    imported or forked), neither thread-safe nor read-only, outside a
+ *    sanitizer run (sanitize.c);
+ *  - the in-place reset, when the kernel's RESET would keep every page:
+ *    such a heap, no status page (whose generation a rewind would not
+ *    move), no ZERO_ON_RESET, one block in the generation, and all blocks
+ *    since the kernel's last reset within the trim size.  The generation's
+ *    only block is then rewound instead: a generation of several blocks goes
+ *    to the kernel, so that the next one starts at offset 0 with one block
+ *    sized for it (wsheap__next_hint()) and no committed page lies unused.
+ * wsheap_reset() then tests one flag.
+ */
+void wsheap__paths(struct wsheap_impl *h)
+{
+	bool priv = !(h->flags & WSHEAP_HEAP_THREADSAFE) &&
+		    !__wsheap_load_relaxed(&h->share) && !h->forked &&
+		    !h->rdonly;
+
+	/* a sanitizer sees every allocation in the slow path */
+	h->inline_ok = priv && !h->san;
+	h->inplace = priv && !(h->flags & WSHEAP_HEAP_ZERO_ON_RESET) &&
+		     !__wsheap_load_acquire(&h->status) &&
+		     h->blk_end != EMPTY && h->blocks == 1 && h->kend &&
+		     h->kend <= h->keep;
+	wsheap__set_limit(h);
 }
 
 /*
@@ -191,9 +252,37 @@ int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need, uint64_t align,
 int wsheap__block_map(struct wsheap_impl *h, const struct wsheap_block *b,
 		      uint64_t align, uintptr_t *basep)
 {
+	int ret;
+
 	h->block_bytes += b->len;
 	h->blocks++;
 	if (b->offset + b->len > h->kend)
 		h->kend = b->offset + b->len;
-	return wsheap__window_map(h, b->offset, b->len, align, basep);
+	ret = wsheap__window_map(h, b->offset, b->len, align, basep);
+	if (ret)
+		return ret;
+	/* without room in the list, only a rewind cannot reuse the block */
+	wsheap__blks_push(&h->blks, *basep, b->len);
+	wsheap__san_block(h, *basep, b->len);
+	return 0;
+}
+
+/* Append a block to @a: 0 or -ENOMEM. */
+int wsheap__blks_push(struct wsheap_blks *a, uintptr_t base, uint64_t len)
+{
+	struct wsheap_blk *v;
+	uint32_t cap;
+
+	if (a->n == a->cap) {
+		cap = a->cap ? 2 * a->cap : 8;
+		v = realloc(a->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n].base = base;
+	a->v[a->n].len = len;
+	a->n++;
+	return 0;
 }

@@ -53,7 +53,13 @@ static void atfork_prepare(void)
 	for (h = reg_head; h; h = h->reg_next) {
 		if (h->flags & WSHEAP_HEAP_THREADSAFE)
 			pthread_mutex_lock(&h->lock);
-		/* both processes now bump in the kernel heap: no in-place reset */
+		/*
+		 * Both processes now bump in the kernel heap: no in-place reset,
+		 * and the slow path, which checks the generation, serves every
+		 * allocation from the next one that reaches it (the parent's
+		 * inline path may be running in another thread now: its current
+		 * block is left alone; see <wsheap.h>, Fork).
+		 */
 		h->forked = true;
 	}
 }
@@ -75,6 +81,8 @@ static void atfork_child(void)
 
 	for (h = reg_head; h; h = h->reg_next) {
 		wsheap__block_drop(h);
+		/* the parent can reset it: the slow path serves from now on */
+		wsheap__paths(h);
 		if (h->flags & WSHEAP_HEAP_THREADSAFE)
 			pthread_mutex_unlock(&h->lock);
 	}

@@ -33,18 +33,24 @@ void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g)
 void wsheap__new_generation(struct wsheap_impl *h, uint64_t g, bool foreign)
 {
 	h->hint = wsheap__next_hint(h);
+	/* Everything the generation handed out is released. */
+	wsheap__san_reset(h);
 	wsheap__windows_prune(h);
 	h->gen++;
 	h->block_bytes = 0;
 	h->blocks = 0;
 	h->kend = 0;
+	h->blks.n = 0;
+	h->spare.n = 0;
 	wsheap__block_drop(h);
+	wsheap__req_set(h, 0);
 	h->pub.requested = 0;
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		__wsheap_store_relaxed(&h->ts_requested, 0);
 	if (foreign)
 		COUNT_ADD(h->foreign_resets, 1);
 	wsheap__set_kgen(h, g);
+	wsheap__paths(h);
 }
 
 /* Notice a foreign reset; h->lock held for a thread-safe heap. */
@@ -64,11 +70,38 @@ bool wsheap__sync_generation(struct wsheap_impl *h)
  * a new generation begins before the block is counted.  *@own is set for a
  * block made for this request only.
  */
+/*
+ * A block a rewind released that holds @need bytes at @align (from its
+ * start): the generation's again (it stays counted in block_bytes).
+ */
+static bool spare_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
+			uintptr_t *basep, uint64_t *lenp, bool *own)
+{
+	struct wsheap_blk *v = h->spare.v;
+	uint32_t i;
+
+	for (i = h->spare.n; i-- > 0;) {
+		if (v[i].len < need || (v[i].base & (align - 1)))
+			continue;
+		if (wsheap__blks_push(&h->blks, v[i].base, v[i].len))
+			return false;
+		*basep = v[i].base;
+		*lenp = v[i].len;
+		*own = false;
+		v[i] = v[--h->spare.n];
+		return true;
+	}
+	return false;
+}
+
 int wsheap__get_block(struct wsheap_impl *h, uint64_t need, uint64_t align,
 		      uintptr_t *basep, uint64_t *lenp, bool *own)
 {
 	struct wsheap_block b;
 	int ret;
+
+	if (h->spare.n && spare_block(h, need, align, basep, lenp, own))
+		return 0;
 
 	ret = wsheap__block_alloc(h, need, align, &b);
 	if (ret)

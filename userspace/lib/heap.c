@@ -24,6 +24,7 @@ struct wsheap_impl *wsheap__heap_new(struct wsheap_ctx *ctx)
 	h->pub.cur = EMPTY;
 	h->pub.end = EMPTY;
 	h->blk_end = EMPTY;
+	wsheap__req_set(h, 0);
 	/* Not shared: the fast path compares pub.gen with itself. */
 	h->pub.gen_ptr = &h->pub.gen;
 	return h;
@@ -42,6 +43,13 @@ void wsheap__heap_set_span(struct wsheap_impl *h, uint64_t mmap_span)
 /* The last steps of creation or import: quota, locks, registry. */
 void wsheap__heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
 {
+	uint64_t pg = h->ctx->page_size;
+
+	/* The quota counts sizes rounded up to 8: so does its limit. */
+	h->quota = h->max_size > UINT64_MAX - 7 ? UINT64_MAX :
+		   ALIGN_UP(h->max_size, 8);
+	h->keep = h->trim_size > UINT64_MAX - pg ? UINT64_MAX :
+		  ALIGN_UP(h->trim_size, pg);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE) {
 		/* The inline path serves zero-size requests only. */
 		h->pub.max_size = 0;
@@ -50,8 +58,15 @@ void wsheap__heap_publish(struct wsheap_impl *h, struct wsheap **heapp)
 		h->ts.end = EMPTY;
 		pthread_mutex_init(&h->lock, NULL);
 	} else {
-		h->pub.max_size = h->max_size;
+		/*
+		 * Contract 1's inline quota check never decides: pub.end
+		 * already stops where the quota runs out.
+		 */
+		h->pub.max_size = UINT64_MAX;
 	}
+	h->san = wsheap__san_active();
+	wsheap__san_heap_new(h);
+	wsheap__paths(h);
 	COUNT_ADD(h->ctx->heaps, 1);
 	wsheap__reg_add(h);
 	*heapp = &h->pub;
@@ -135,6 +150,9 @@ static void heap_release(struct wsheap_impl *h)
 	wsheap__status_unmap(h);
 	if (h->flags & WSHEAP_HEAP_THREADSAFE)
 		pthread_mutex_destroy(&h->lock);
+	wsheap__san_heap_end(h);
+	free(h->blks.v);
+	free(h->spare.v);
 	COUNT_SUB(h->ctx->heaps, 1);
 	free(h);
 }
@@ -171,31 +189,22 @@ int wsheap_detach(struct wsheap *heap)
 }
 
 /*
- * A reset that would give nothing back to the kernel needs no system call:
- * when this process alone has ever allocated in the heap (never exported,
- * imported or forked, status page never mapped, not thread-safe), the
- * kernel has committed no more than the blocks this library took since the
- * kernel's last reset, and those fit in the trim size, the kernel's RESET
- * would keep every page.  Then rewind the current block to its start
- * instead, if it is the generation's only block: a generation of several
- * blocks goes to the kernel, so that the next one starts at offset 0 with
- * one block sized for it (wsheap__next_hint()) and no committed page lies
- * unused.  The kernel's generation and INFO's cursor do not move.
+ * A reset that would give nothing back to the kernel needs no system call
+ * (wsheap__paths() says when: h->inplace): rewind the generation's one
+ * block to its start.  The kernel's generation and INFO's cursor do not
+ * move.  A fork() or a status page mapped since the flag was computed (by
+ * other threads, which do not recompute it) rules it out as well.
  */
 static bool reset_in_place(struct wsheap_impl *h)
 {
-	uint64_t pg = h->ctx->page_size, keep;
-
-	keep = h->trim_size > UINT64_MAX - pg ? UINT64_MAX :
-	       ALIGN_UP(h->trim_size, pg);
-	if ((h->flags & (WSHEAP_HEAP_THREADSAFE | WSHEAP_HEAP_ZERO_ON_RESET)) ||
-	    h->share || h->forked || __wsheap_load_acquire(&h->status) ||
-	    h->blk_end == EMPTY || h->blocks != 1 || !h->kend ||
-	    h->kend > keep)
+	if (!h->inplace || h->forked || __wsheap_load_acquire(&h->status))
 		return false;
 	/* block_bytes and blocks (1) already describe the one block kept */
+	if (h->san)
+		wsheap__san_reset(h);
 	h->gen++;
 	h->pub.cur = h->cur_base;
+	wsheap__req_set(h, 0);
 	h->pub.requested = 0;
 	wsheap__set_limit(h);
 	/* the block's window is in use in the new generation */
@@ -279,7 +288,7 @@ int wsheap_stats(struct wsheap *heap, struct wsheap_stats *st)
 		b = wsheap__ts_load(h);	/* torn by a new block: 0 */
 		st->free_bytes = b.end > b.cur ? b.end - b.cur : 0;
 	} else {
-		st->requested = heap->requested;
+		st->requested = wsheap__req(h);
 		st->free_bytes = h->blk_end - heap->cur;
 	}
 	st->block_bytes = h->block_bytes;

@@ -36,6 +36,7 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 {
 	struct wsheap_impl *h = to_impl(heap);
 	struct wsheap_export e;
+	uint32_t share;
 	int ret;
 
 	if (!heap || !fdp || (flags & ~WSHEAP_SHARE_FLAGS))
@@ -48,6 +49,12 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 	ret = watch_status(h);
 	if (ret)
 		return ret;
+	/* ... and the inline path, which does not, must stop serving it. */
+	share = __wsheap_load_relaxed(&h->share);
+	if (!(h->flags & WSHEAP_HEAP_THREADSAFE)) {
+		h->share = share | WSHEAP_STATS_EXPORTED;
+		wsheap__paths(h);
+	}
 
 	memset(&e, 0, sizeof(e));
 	e.handle = h->handle;
@@ -56,8 +63,13 @@ int wsheap_export(struct wsheap *heap, unsigned int flags, int *fdp)
 	if (flags & WSHEAP_SHARE_NO_CLOEXEC)
 		e.flags |= WSHEAP_EXPORT_NO_CLOEXEC;
 	ret = wsheap__ioctl(h->ctx, &h->ioctls, WSHEAP_IOC_EXPORT, &e);
-	if (ret)
+	if (ret) {
+		if (!(h->flags & WSHEAP_HEAP_THREADSAFE)) {
+			h->share = share;
+			wsheap__paths(h);
+		}
 		return ret;
+	}
 	__wsheap_or_relaxed(&h->share, WSHEAP_STATS_EXPORTED);
 	*fdp = e.fd;
 	return 0;
@@ -213,6 +225,7 @@ int wsheap_ptr(struct wsheap *heap, uint64_t offset, size_t len, void **ptr)
 	ts_unlock(h);
 	if (ret)
 		return ret;
+	wsheap__san_unpoison(va, len);
 	*ptr = (void *)va;
 	return 0;
 }

@@ -37,6 +37,7 @@ void wsheap__munmap(struct wsheap_impl *h, uintptr_t va, uint64_t len)
 	COUNT_ADD(h->munmaps, 1);
 	COUNT_ADD(h->ctx->munmaps, 1);
 	munmap((void *)va, len);
+	wsheap__san_forget(va, len);
 }
 
 /* The offsets [0, X) of a new prefix window for a block ending at @end. */

@@ -4,10 +4,11 @@
  * WsFreeHeap, WsGetHeapProperty; and the extensions (not Windows) that
  * share heaps between processes: WsheapExportHeap, WsheapImportHeap,
  * WsheapExportDmabuf, WsheapGetHeapGeneration, WsheapGetHeapPointer,
- * WsheapGetHeapOffset.
+ * WsheapGetHeapOffset; and savepoints, WsheapMarkHeap and WsheapRewindHeap.
  *
- * maxSize is the native heap's quota (the library enforces it on the sum of
- * requested sizes); trimSize is the native (kernel) trim size.
+ * maxSize bounds the sum of the exact sizes requested, as on Windows: this
+ * layer counts them itself (the native quota counts sizes rounded up to 8,
+ * so the native heap gets none); trimSize is the native (kernel) trim size.
  *
  * WS_HEAP_PROPERTY_ACTUAL_SIZE reports Windows' block model, computed next
  * to the real (larger, page-granular) kernel blocks: the first block is 128
@@ -35,6 +36,7 @@ struct _WS_HEAP {
 	struct wsheap *heap;
 	SIZE_T max_size;
 	SIZE_T trim_size;
+	SIZE_T requested;	/* exact sizes since the last reset */
 
 	/* Windows' block model, for ACTUAL_SIZE */
 	ULONG nblocks;		/* blocks held */
@@ -122,6 +124,7 @@ static inline void model_foreign_resets(WS_HEAP *h)
 
 	if (__builtin_expect(n != h->foreign_seen, 0)) {
 		h->foreign_seen = n;
+		h->requested = 0;
 		model_reset(h);
 	}
 }
@@ -144,6 +147,7 @@ static HRESULT hr_from_errno(int err)
 		return E_INVALIDARG;
 	case -EBUSY:
 	case -EPERM:
+	case -ESTALE:
 		return WS_E_INVALID_OPERATION;
 	case -EOPNOTSUPP:
 		return WS_E_NOT_SUPPORTED;
@@ -180,7 +184,7 @@ HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
 		return wsheap__ws_fail(error, E_OUTOFMEMORY,
 				       "WsCreateHeap: out of memory for the heap object");
 
-	ret = wsheap_create(NULL, maxSize, trimSize, 0, &h->heap);
+	ret = wsheap_create(NULL, UINT64_MAX, trimSize, 0, &h->heap);
 	if (ret) {
 		free(h);
 		if (device_error(ret))
@@ -206,18 +210,29 @@ HRESULT WINAPI WsCreateHeap(SIZE_T maxSize, SIZE_T trimSize,
 static __attribute__((noinline, cold)) HRESULT
 ws_alloc_fail(WS_HEAP *heap, SIZE_T size, int ret, WS_ERROR *error)
 {
-	struct wsheap_stats st;
-
-	if (ret == -ENOSPC) {
-		wsheap_stats(heap->heap, &st);
+	if (ret == -ENOSPC)
 		return wsheap__ws_fail(error, WS_E_QUOTA_EXCEEDED,
-				       "WsAlloc: allocating %zu bytes would exceed the heap's maximum size of %zu bytes (%llu bytes are already allocated)",
-				       size, heap->max_size,
-				       (unsigned long long)st.requested);
-	}
+				       "WsAlloc: allocating %zu bytes would exceed the heap's maximum size of %zu bytes (%zu bytes are already allocated)",
+				       size, heap->max_size, heap->requested);
 	return wsheap__ws_fail(error, hr_from_errno(ret),
 			       "WsAlloc: cannot allocate %zu bytes: %s",
 			       size, wsheap_strerror(ret));
+}
+
+/*
+ * Over the quota, unless another process reset the shared heap and the
+ * native heap has not noticed yet: ask it (no system call once it maps the
+ * status page), and count the reset first.
+ */
+static __attribute__((noinline, cold)) bool
+quota_after_refresh(WS_HEAP *heap, SIZE_T size)
+{
+	/* (a heap nobody shares would map its status page for nothing) */
+	if (!__wsheap_load_relaxed(&to_impl(heap->heap)->share) ||
+	    wsheap_refresh(heap->heap) <= 0)
+		return false;
+	model_foreign_resets(heap);
+	return size <= heap->max_size - heap->requested;
 }
 
 HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
@@ -232,11 +247,15 @@ HRESULT WINAPI WsAlloc(WS_HEAP *heap, SIZE_T size, void **ptr, WS_ERROR *error)
 		return wsheap__ws_fail(error, E_INVALIDARG,
 				       "WsAlloc: the out-pointer is NULL");
 
+	if (__builtin_expect(size > heap->max_size - heap->requested, 0) &&
+	    !quota_after_refresh(heap, size))
+		return ws_alloc_fail(heap, size, -ENOSPC, error);
 	ret = wsheap_alloc(heap->heap, size, &p);
 	if (ret)
 		return ws_alloc_fail(heap, size, ret, error);
 
 	model_foreign_resets(heap);
+	heap->requested += size;
 	model_alloc(heap, size);
 	*ptr = p;
 	return S_OK;
@@ -257,6 +276,7 @@ HRESULT WINAPI WsResetHeap(WS_HEAP *heap, WS_ERROR *error)
 				       wsheap_strerror(ret));
 	model_foreign_resets(heap);
 	model_reset(heap);
+	heap->requested = 0;
 	return S_OK;
 }
 
@@ -272,7 +292,6 @@ void WINAPI WsFreeHeap(WS_HEAP *heap)
 HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 				 void *value, ULONG valueSize, WS_ERROR *error)
 {
-	struct wsheap_stats st;
 	SIZE_T v;
 
 	if (!heap)
@@ -287,8 +306,8 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 		v = heap->trim_size;
 		break;
 	case WS_HEAP_PROPERTY_REQUESTED_SIZE:
-		wsheap_stats(heap->heap, &st);
-		v = (SIZE_T)st.requested;
+		model_foreign_resets(heap);
+		v = heap->requested;
 		break;
 	case WS_HEAP_PROPERTY_ACTUAL_SIZE:
 		model_foreign_resets(heap);
@@ -308,6 +327,58 @@ HRESULT WINAPI WsGetHeapProperty(WS_HEAP *heap, WS_HEAP_PROPERTY_ID id,
 				       "WsGetHeapProperty: valueSize is %u, but heap properties are SIZE_T (%zu bytes)",
 				       (unsigned int)valueSize, sizeof(SIZE_T));
 	memcpy(value, &v, sizeof(v));
+	return S_OK;
+}
+
+/* ---- extensions (not Windows): savepoints -------------------------------- */
+
+/* What a WSHEAP_HEAP_MARK holds. */
+struct ws_mark {
+	struct wsheap_mark native;
+	SIZE_T requested;
+};
+_Static_assert(sizeof(struct ws_mark) <= sizeof(WSHEAP_HEAP_MARK),
+	       "WSHEAP_HEAP_MARK is too small");
+
+HRESULT WINAPI WsheapMarkHeap(WS_HEAP *heap, WSHEAP_HEAP_MARK *mark,
+			      WS_ERROR *error)
+{
+	struct ws_mark m;
+	int ret;
+
+	if (!heap || !mark)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapMarkHeap: the heap or the mark is NULL");
+	ret = wsheap_mark(heap->heap, &m.native);
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapMarkHeap: cannot mark the heap: %s",
+				       wsheap_strerror(ret));
+	m.requested = heap->requested;
+	memset(mark, 0, sizeof(*mark));
+	memcpy(mark, &m, sizeof(m));
+	return S_OK;
+}
+
+HRESULT WINAPI WsheapRewindHeap(WS_HEAP *heap, const WSHEAP_HEAP_MARK *mark,
+				WS_ERROR *error)
+{
+	struct ws_mark m;
+	int ret;
+
+	if (!heap || !mark)
+		return wsheap__ws_fail(error, E_INVALIDARG,
+				       "WsheapRewindHeap: the heap or the mark is NULL");
+	memcpy(&m, mark, sizeof(m));
+	ret = wsheap_rewind(heap->heap, &m.native);
+	if (ret == -ESTALE)
+		return wsheap__ws_fail(error, WS_E_INVALID_OPERATION,
+				       "WsheapRewindHeap: the mark is stale: the heap was reset, or rewound to before it, since it was taken");
+	if (ret)
+		return wsheap__ws_fail(error, hr_from_errno(ret),
+				       "WsheapRewindHeap: cannot rewind the heap: %s",
+				       wsheap_strerror(ret));
+	heap->requested = m.requested;
 	return S_OK;
 }
 

@@ -87,6 +87,28 @@ struct wsheap_tsblock {
 };
 
 /**
+ * struct wsheap_blk - a block of the current generation, in this process
+ * @base: its address
+ * @len: its length
+ */
+struct wsheap_blk {
+	uintptr_t base;
+	uint64_t len;
+};
+
+/**
+ * struct wsheap_blks - a growable array of blocks
+ * @v: the blocks
+ * @n: how many
+ * @cap: room in @v
+ */
+struct wsheap_blks {
+	struct wsheap_blk *v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+/**
  * struct wsheap_impl - a heap; @pub must stay first
  */
 struct wsheap_impl {
@@ -101,7 +123,24 @@ struct wsheap_impl {
 	uint64_t mmap_span;
 	uint64_t data_span;	/* offsets that can hold data */
 	uint64_t max_size;
+	uint64_t quota;		/* max_size rounded up to 8 (UINT64_MAX saturates) */
 	uint64_t trim_size;
+	uint64_t keep;		/* page_align(trim_size): what RESET keeps */
+
+	/*
+	 * requested (non-thread-safe heaps) is req_adj + pub.cur, modulo 2^64:
+	 * the inline path moves only the cursor (WSHEAP_INLINE_ABI 3), and the
+	 * slow path sets req_adj whenever the cursor jumps (wsheap__req_set()).
+	 */
+	uint64_t req_adj;
+
+	/*
+	 * inline_ok: the inline path may serve this heap (pub.end may pass
+	 * pub.cur); inplace: a reset may rewind the block in place.  Both are
+	 * computed by wsheap__paths() whenever what they depend on changes.
+	 */
+	bool inline_ok;
+	bool inplace;
 
 	/* Blocks of the current generation. */
 	uint64_t block_bytes;
@@ -121,6 +160,10 @@ struct wsheap_impl {
 	uint64_t kend;		/* end of this heap's blocks since the
 				 * kernel's last reset */
 	bool forked;		/* a fork() happened while the heap lived */
+
+	struct wsheap_blks blks;	/* the generation's blocks, in order */
+	struct wsheap_blks spare;	/* blocks a rewind released, for reuse */
+	bool san;		/* a sanitizer watches (wsheap__san_active()) */
 
 	/* Sharing. */
 	struct wsheap_status *status;	/* the status page, or NULL (atomic) */
@@ -182,11 +225,38 @@ static inline void ts_unlock(struct wsheap_impl *h)
 		pthread_mutex_unlock(&h->lock);
 }
 
+/* The quota used (non-thread-safe heaps): see req_adj. */
+static inline uint64_t wsheap__req(const struct wsheap_impl *h)
+{
+	return h->req_adj + h->pub.cur;
+}
+
+/* Set what wsheap__req() says, for the cursor as it is now. */
+static inline void wsheap__req_set(struct wsheap_impl *h, uint64_t req)
+{
+	h->req_adj = req - h->pub.cur;
+}
+
 /*
  * The internal interfaces, one section per source file, in the order the
  * files depend on each other: each file calls only into the files above it
  * (`make -C userspace check-layers` verifies it from the objects' symbols).
  */
+
+/* sanitize.c: what AddressSanitizer and Valgrind are told (bottom layer) */
+WSHEAP_HIDDEN bool wsheap__san_active(void);
+WSHEAP_HIDDEN void wsheap__san_heap_new(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__san_heap_end(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__san_block(struct wsheap_impl *h, uintptr_t base,
+				     uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_alloc(struct wsheap_impl *h, uintptr_t p,
+				     uint64_t size);
+WSHEAP_HIDDEN void wsheap__san_resize(struct wsheap_impl *h, uintptr_t p,
+				      uint64_t old_size, uint64_t new_size);
+WSHEAP_HIDDEN void wsheap__san_release(uintptr_t p, uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_reset(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__san_unpoison(uintptr_t p, uint64_t len);
+WSHEAP_HIDDEN void wsheap__san_forget(uintptr_t p, uint64_t len);
 
 /* ctx.c: contexts, the default pool, the ioctl wrapper */
 WSHEAP_HIDDEN int wsheap__ioctl(struct wsheap_ctx *ctx, uint64_t *heap_counter,
@@ -283,6 +353,10 @@ WSHEAP_HIDDEN int wsheap__block_alloc(struct wsheap_impl *h, uint64_t need,
 WSHEAP_HIDDEN int wsheap__block_map(struct wsheap_impl *h,
 				    const struct wsheap_block *b,
 				    uint64_t align, uintptr_t *basep);
+WSHEAP_HIDDEN int wsheap__blks_push(struct wsheap_blks *a, uintptr_t base,
+				    uint64_t len);
+WSHEAP_HIDDEN void wsheap__paths(struct wsheap_impl *h);
+WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
 
 /* generation.c: where one generation ends and the next begins */
 WSHEAP_HIDDEN void wsheap__set_kgen(struct wsheap_impl *h, uint64_t g);
@@ -298,7 +372,6 @@ WSHEAP_HIDDEN int wsheap__ts_alloc(struct wsheap_impl *h, size_t size,
 				   size_t align, void **ptr);
 
 /* alloc.c: the slow path of the inline allocator */
-WSHEAP_HIDDEN void wsheap__set_limit(struct wsheap_impl *h);
 
 /* fork.c: the registry of heaps and the fork handlers */
 WSHEAP_HIDDEN int wsheap__fork_init(void);
@@ -311,6 +384,10 @@ WSHEAP_HIDDEN void wsheap__heap_set_span(struct wsheap_impl *h,
 					 uint64_t mmap_span);
 WSHEAP_HIDDEN void wsheap__heap_publish(struct wsheap_impl *h,
 					struct wsheap **heapp);
+
+/* mark.c: savepoints (wsheap_mark(), wsheap_rewind()) */
+
+/* grow.c: growing the last allocation (wsheap_grow(), wsheap_realloc()) */
 
 /* share.c: export, import, offsets and generations across parties (top) */
 

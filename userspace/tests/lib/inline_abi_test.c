@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The inline fast path's ABI (WSHEAP_INLINE_ABI): the layouts of struct
+ * The inline fast path's ABI (WSHEAP_INLINE_ABI): the fields of struct
  * wsheap that programs inline never move, the caller-allocated structs keep
- * their size, and a program built for layout 1 (the 1.0 headers: four
+ * their size, and a program built for contract 1 (the 1.0 headers: four
  * fields, the quota checked inline, __wsheap_alloc_slow) still allocates
  * correctly from heaps of this library.  That the dynamic loader refuses a
- * layout-2 program on a 1.0 library is checked on the host by make
+ * contract-3 program on an older library is checked on the host by make
  * install-check (tests/lib/abi/).
  */
 #include <stddef.h>
@@ -13,8 +13,11 @@
 #include "wsheap_test.h"
 #include "abi/wsheap_v1.h"
 
-/* Layout 1 is the head of layout 2; layout 2 is what this header inlines. */
-_Static_assert(WSHEAP_INLINE_ABI == 2, "update the layout checks");
+/*
+ * Contract 1's fields are the head of the struct; contract 3, what this
+ * header inlines, reads cur and end only, but every field keeps its place.
+ */
+_Static_assert(WSHEAP_INLINE_ABI == 3, "update the layout checks");
 _Static_assert(offsetof(struct wsheap, cur) == offsetof(struct wsheap_v1, cur), "cur");
 _Static_assert(offsetof(struct wsheap, end) == offsetof(struct wsheap_v1, end), "end");
 _Static_assert(offsetof(struct wsheap, requested) == offsetof(struct wsheap_v1, requested), "requested");
@@ -27,7 +30,7 @@ _Static_assert(sizeof(struct wsheap_ctx_stats) == 96, "wsheap_ctx_stats grew");
 
 TEST(v1_inline_path_quota_and_blocks)
 {
-	const size_t n = 20000, max = 20000 * 24;
+	const size_t n = 20000, max = 20000 * 24;	/* the sizes' sum */
 	struct range *r = calloc(n, sizeof(*r));
 	struct wsheap *h;
 	size_t i, sz;
@@ -36,9 +39,12 @@ TEST(v1_inline_path_quota_and_blocks)
 	NEED_DEV();
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, wsheap_create(NULL, max, 0, 0, &h));
-	/* sizes 24 - k and 24 + k in turn: the quota ends exactly at n */
+	/*
+	 * sizes 24 - 8k and 24 + 8k in turn (multiples of 8, which the quota
+	 * counts as they are: 1.3 rounds sizes up to 8): it ends exactly at n
+	 */
 	for (i = 0; i < n; i++) {
-		sz = i % 2 ? 24 + i / 2 % 24 : 24 - i / 2 % 24;
+		sz = i % 2 ? 24 + 8 * (i / 2 % 3) : 24 - 8 * (i / 2 % 3);
 		ASSERT_EQ(0, v1_alloc(h, sz, &p)) TH_LOG("allocation %zu", i);
 		ASSERT_EQ(U64(0), (uintptr_t)p % 8);
 		memset(p, (int)i, sz);
@@ -71,13 +77,16 @@ TEST(v1_and_v2_paths_share_one_heap)
 	ASSERT_EQ(0, wsheap_create(NULL, 1000, 0, 0, &h));
 	ASSERT_EQ(0, v1_alloc(h, 100, &a));
 	ASSERT_EQ(0, wsheap_alloc(h, 100, &b));
+	/* padding beyond the quota's room: the slow path pads, for free */
 	ASSERT_EQ(0, v1_alloc_aligned(h, 100, 4096, &c));
 	EXPECT_EQ(U64(0), (uintptr_t)c % 4096);
 	EXPECT_EQ((uintptr_t)a + 104, (uintptr_t)b);
-	EXPECT_EQ(U64(300), heap_stats(h).requested);
-	EXPECT_EQ(-ENOSPC, v1_alloc(h, 701, &a));
-	EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 701, &a));
-	ASSERT_EQ(0, v1_alloc(h, 700, &a));
+	/* three times 100 rounded up to 8 (1.3) */
+	EXPECT_EQ(U64(312), heap_stats(h).requested);
+	EXPECT_EQ(-ENOSPC, v1_alloc(h, 689, &a));
+	EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 689, &a));
+	ASSERT_EQ(0, v1_alloc(h, 688, &a));
+	EXPECT_EQ(-ENOSPC, v1_alloc(h, 1, &a));
 	ASSERT_EQ(0, wsheap_free(h));
 }
 

@@ -246,7 +246,8 @@ TEST(alloc_aligned_powers_of_two)
 			TH_LOG("align %zu gave %p", align, p);
 		memset(p, 0x5a, 100);
 	}
-	EXPECT_EQ(U64(25 * (3 + 100)), heap_stats(h).requested);
+	/* sizes rounded up to 8, padding free (1.3) */
+	EXPECT_EQ(U64(25 * (8 + 104)), heap_stats(h).requested);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
@@ -322,8 +323,9 @@ TEST(quota_failure_consumes_nothing)
 	EXPECT_EQ(a.requested, b.requested);
 	EXPECT_EQ(a.free_bytes, b.free_bytes);
 	EXPECT_EQ(a.ioctls, b.ioctls);
+	/* 64 + 40: the quota, 100 rounded up to 8 (1.3) */
 	ASSERT_EQ(0, wsheap_alloc(h, 40, &p));
-	EXPECT_EQ(U64(100), heap_stats(h).requested);
+	EXPECT_EQ(U64(104), heap_stats(h).requested);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
@@ -340,18 +342,24 @@ TEST(quota_zero)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
-TEST(quota_counts_requested_not_rounded)
+/* (1.3) The quota counts what allocations take: sizes rounded up to 8. */
+TEST(quota_counts_rounded_sizes)
 {
 	struct wsheap *h;
 	void *p;
 	int i;
 
 	NEED_DEV();
-	ASSERT_EQ(0, wsheap_create(NULL, 24, 0, 0, &h));
-	for (i = 0; i < 24; i++)
-		ASSERT_EQ(0, wsheap_alloc(h, 1, &p));	/* 8 bytes each in the block */
+	ASSERT_EQ(0, wsheap_create(NULL, 20, 0, 0, &h));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, wsheap_alloc(h, 1, &p));	/* 8 bytes each */
+	EXPECT_EQ(U64(24), heap_stats(h).requested);
 	EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 1, &p));
 	EXPECT_EQ(U64(24), heap_stats(h).requested);
+	ASSERT_EQ(0, wsheap_reset(h));
+	/* 20 rounds up to 24: one allocation of 17 to 24 bytes fits */
+	ASSERT_EQ(0, wsheap_alloc(h, 21, &p));
+	EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 1, &p));
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
@@ -472,6 +480,100 @@ TEST(fast_path_makes_no_system_call)
 	ASSERT_EQ(0, wsheap_free(h));
 }
 
+/*
+ * (1.3, WSHEAP_INLINE_ABI 3) The inline path only moves the cursor: the
+ * quota and requested come from it.  Mixed sizes, inline, count rounded up
+ * to 8; the quota stops the inline path exactly where it runs out; a reset
+ * within the trim is in place (no system call, the kernel's generation and
+ * cursor stay) and gives requested and the whole quota back.
+ */
+TEST(inline_path_quota_and_requested_from_the_cursor)
+{
+	const uint64_t quota = 20000;
+	struct wsheap_stats a, b;
+	struct wsheap_info in;
+	struct wsheap *h;
+	uint64_t sum;
+	size_t sz;
+	void *p;
+	int round, i;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, quota, 1 << 20, 0, &h));
+	ASSERT_EQ(0, wsheap_alloc(h, 8, &p));	/* takes the one block */
+	ASSERT_EQ(0, wsheap_reset(h));
+	a = heap_stats(h);
+	for (round = 0; round < 50; round++) {
+		sum = 0;
+		for (i = 0;; i++) {
+			sz = 1 + (size_t)(i * 7 + round) % 64;
+			if (sum + ((sz + 7) & ~(size_t)7) > quota)
+				break;
+			ASSERT_EQ(0, wsheap_alloc(h, sz, &p))
+				TH_LOG("round %d allocation %d", round, i);
+			memset(p, round, sz);
+			sum += (sz + 7) & ~(size_t)7;
+			ASSERT_EQ(sum, heap_stats(h).requested);
+		}
+		/* the rounded sizes fill the quota to within one size */
+		EXPECT_EQ(-ENOSPC, wsheap_alloc(h, sz, &p));
+		EXPECT_EQ(sum, heap_stats(h).requested);
+		ASSERT_EQ(0, wsheap_alloc(h, quota - sum, &p));
+		EXPECT_EQ(quota, heap_stats(h).requested);
+		EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 1, &p));
+		ASSERT_EQ(0, wsheap_reset(h));
+		EXPECT_EQ(U64(0), heap_stats(h).requested);
+	}
+	b = heap_stats(h);
+	/* 50 generations, not one system call (INFO below is the first) */
+	EXPECT_EQ(a.ioctls, b.ioctls);
+	EXPECT_EQ(a.mmaps, b.mmaps);
+	EXPECT_EQ(U64(1), b.blocks);
+	EXPECT_EQ(a.generation + 50, b.generation);
+	in = heap_info(h);
+	EXPECT_EQ(U64(0), in.generation);
+	EXPECT_EQ(U64(WSHEAP_BLOCK_MIN), in.cursor);
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
+/*
+ * An exported heap is never served inline: a reset by an importer is seen
+ * by the exporter's next allocation, which the block would have room for,
+ * and its next in-block allocations make no system call all the same.
+ */
+TEST(exported_heap_allocates_in_the_slow_path)
+{
+	struct wsheap_stats a, b;
+	struct wsheap *h, *im;
+	struct wsheap_ctx *ctx;
+	char *p, *q;
+	int fd, i;
+
+	NEED_DEV();
+	ASSERT_EQ(0, wsheap_create(NULL, 1000, 1 << 20, 0, &h));
+	ASSERT_EQ(0, wsheap_alloc(h, 100, (void **)&p));
+	ASSERT_EQ(0, wsheap_export(h, 0, &fd));
+	ASSERT_EQ(0, wsheap_ctx_open(&ctx));
+	ASSERT_EQ(0, wsheap_import(ctx, fd, 0, &im));
+	close(fd);
+	a = heap_stats(h);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, wsheap_alloc(h, 100, (void **)&q));
+	b = heap_stats(h);
+	EXPECT_EQ(a.ioctls, b.ioctls);
+	EXPECT_EQ(U64(9 * 104), b.requested);
+	/* the quota holds on the slow path too */
+	EXPECT_EQ(-ENOSPC, wsheap_alloc(h, 100, (void **)&q));
+	ASSERT_EQ(0, wsheap_reset(im));
+	ASSERT_EQ(0, wsheap_alloc(h, 100, (void **)&q));
+	b = heap_stats(h);
+	EXPECT_EQ(U64(1), b.foreign_resets);
+	EXPECT_EQ(U64(104), b.requested);
+	ASSERT_EQ(0, wsheap_free(im));
+	ASSERT_EQ(0, wsheap_ctx_close(ctx));
+	ASSERT_EQ(0, wsheap_free(h));
+}
+
 TEST_F_TIMEOUT(slow, ioctls_for_1e6_allocs_of_64b, 120)
 {
 	struct wsheap_stats a, b;
@@ -582,10 +684,10 @@ TEST(exported_slow_path_symbol)
 
 	NEED_DEV();
 	ASSERT_EQ(0, wsheap_create(NULL, 100, 0, 0, &h));
-	ASSERT_EQ(0, __wsheap_alloc_slow_v2(h, 10, 0, &p));
+	ASSERT_EQ(0, __wsheap_alloc_slow_v3(h, 10, 0, &p));
 	EXPECT_EQ(U64(0), (uintptr_t)p % 8);
-	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow_v2(h, 10, 12, &p));
-	EXPECT_EQ(U64(10), heap_stats(h).requested);
+	EXPECT_EQ(-EINVAL, __wsheap_alloc_slow_v3(h, 10, 12, &p));
+	EXPECT_EQ(U64(16), heap_stats(h).requested);
 	ASSERT_EQ(0, wsheap_free(h));
 }
 

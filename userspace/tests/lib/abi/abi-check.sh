@@ -3,10 +3,11 @@
 #
 # abi-check.sh CC SYSROOT OUT: the inline fast path's ABI across library
 # versions (WSHEAP_INLINE_ABI), against a libwsheap installed in SYSROOT/usr:
-#   - a program built with the installed <wsheap.h> (layout 2) needs
-#     LIBWSHEAP_1.2, and the loader refuses to start it on a 1.0 library
-#     (lib_v1.c: layout-1 objects) instead of letting it read past them;
-#   - a 1.0 program (layout 1) binds to LIBWSHEAP_1.0 only and runs on both
+#   - a program built with the installed <wsheap.h> (contract 3) needs
+#     LIBWSHEAP_1.3, and the loader refuses to start it on an older library
+#     (lib_v1.c: a 1.0 stand-in) instead of letting it bump through heaps
+#     that library serves inline;
+#   - a 1.0 program (contract 1) binds to LIBWSHEAP_1.0 only and runs on both
 #     the 1.0 stand-in and the installed library.
 # Exit status 3 of a client means it loaded but found no /dev/wsheap.
 set -eu
@@ -27,8 +28,8 @@ $cc -o "$out/v2_client" "$src/v2_client.c" -I"$sysroot/usr/include" \
 $cc -o "$out/v1_client" "$src/v1_client.c" -L"$lib" -lwsheap
 
 # What each binds to.
-readelf -V "$out/v2_client" | grep -q 'Name: LIBWSHEAP_1.2' ||
-	fail "v2_client does not require LIBWSHEAP_1.2"
+readelf -V "$out/v2_client" | grep -q 'Name: LIBWSHEAP_1.3' ||
+	fail "v2_client does not require LIBWSHEAP_1.3"
 readelf -V "$out/v1_client" | grep 'Name: LIBWSHEAP_' | grep -vq 'LIBWSHEAP_1.0' &&
 	fail "v1_client requires more than LIBWSHEAP_1.0"
 
@@ -41,7 +42,7 @@ run() {	# run LIBDIR PROG: its exit status; stderr to $out/PROG.err
 # Refused by the loader: main() never ran, the loader said why.
 rc=$(run "$old" v2_client)
 [ "$rc" != 0 ] && [ ! -s "$out/v2_client.out" ] &&
-	grep -q "version \`LIBWSHEAP_1.2' not found" "$out/v2_client.err" ||
+	grep -q "version \`LIBWSHEAP_1.3' not found" "$out/v2_client.err" ||
 	fail "v2_client on the 1.0 library: exit $rc, $(cat "$out/v2_client.err")"
 refused=$(grep -o "version .* not found" "$out/v2_client.err")
 rc=$(run "$lib" v2_client)
@@ -50,4 +51,4 @@ rc=$(run "$old" v1_client)
 [ "$rc" = 0 ] || fail "v1_client on the 1.0 library: exit $rc"
 rc=$(run "$lib" v1_client)
 [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "v1_client on the installed library: exit $rc"
-echo "abi-check: OK (a 1.0 library refuses a layout-2 program: $refused)"
+echo "abi-check: OK (a 1.0 library refuses a contract-3 program: $refused)"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A program built with the current <wsheap.h>: it inlines layout 2
- * (WSHEAP_INLINE_ABI) and so needs LIBWSHEAP_1.2.
+ * A program built with the current <wsheap.h>: it inlines contract 3
+ * (WSHEAP_INLINE_ABI) and so needs LIBWSHEAP_1.3.
  * Exit: 0 allocated, 1 wrong result, 3 no heap (no /dev/wsheap here: the
  * library loaded and the symbols bound).
  */

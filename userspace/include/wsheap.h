@@ -110,7 +110,11 @@ extern "C" {
 /* Flags for wsheap_create() */
 /* Allocation may be called from several threads at once. */
 #define WSHEAP_HEAP_THREADSAFE		(1U << 0)
-/* The kernel allocates (zeroed) pages when a block is taken, not on touch. */
+/*
+ * The kernel allocates (zeroed) pages when a block is taken, not on touch,
+ * and (1.3) the library maps them into this process then
+ * (MADV_POPULATE_WRITE), so the program's own stores take no page fault.
+ */
 #define WSHEAP_HEAP_POPULATE		(1U << 1)
 /* The kernel zeroes the pages a reset keeps: no byte survives a reset. */
 #define WSHEAP_HEAP_ZERO_ON_RESET	(1U << 2)

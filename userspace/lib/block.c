@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "wsheap_priv.h"
 
@@ -261,6 +262,14 @@ int wsheap__block_map(struct wsheap_impl *h, const struct wsheap_block *b,
 	ret = wsheap__window_map(h, b->offset, b->len, align, basep);
 	if (ret)
 		return ret;
+	/*
+	 * A POPULATE heap's pages exist from ALLOC on: map them now, so the
+	 * program's own stores take no fault (the kernel's fault path does
+	 * it, in one call).  Best effort: before Linux 5.14 there is no
+	 * MADV_POPULATE_WRITE, and the stores fault as before.
+	 */
+	if ((h->flags & WSHEAP_HEAP_POPULATE) && !h->rdonly)
+		madvise((void *)*basep, b->len, MADV_POPULATE_WRITE);
 	/* without room in the list, only a rewind cannot reuse the block */
 	wsheap__blks_push(&h->blks, *basep, b->len);
 	wsheap__san_block(h, *basep, b->len);

@@ -10,14 +10,20 @@
 
 #include "wsheap_priv.h"
 
-/* A zeroed heap object for @ctx; NULL when out of memory. */
-struct wsheap_impl *wsheap__heap_new(struct wsheap_ctx *ctx)
+/*
+ * A zeroed heap object for @ctx in *@hp, with the fork handlers installed:
+ * 0, or the fork handlers' error, or -ENOMEM.
+ */
+int wsheap__heap_new(struct wsheap_ctx *ctx, struct wsheap_impl **hp)
 {
 	struct wsheap_impl *h;
+	int ret = wsheap__fork_init();
 
+	if (ret)
+		return ret;
 	h = aligned_alloc(64, ALIGN_UP(sizeof(*h), (size_t)64));
 	if (!h)
-		return NULL;
+		return -ENOMEM;
 	memset(h, 0, sizeof(*h));
 	h->ctx = ctx;
 	h->prot = PROT_READ | PROT_WRITE;
@@ -27,7 +33,8 @@ struct wsheap_impl *wsheap__heap_new(struct wsheap_ctx *ctx)
 	wsheap__req_set(h, 0);
 	/* Not shared: the fast path compares pub.gen with itself. */
 	h->pub.gen_ptr = &h->pub.gen;
-	return h;
+	*hp = h;
+	return 0;
 }
 
 /* The offsets of a heap whose handle and mmap_offset are set. */
@@ -90,13 +97,9 @@ static int create_in(struct wsheap_ctx *ctx, uint64_t max_size,
 	if (kflags & ~ctx->create_flags)
 		return -EOPNOTSUPP;
 
-	ret = wsheap__fork_init();
+	ret = wsheap__heap_new(ctx, &h);
 	if (ret)
 		return ret;
-
-	h = wsheap__heap_new(ctx);
-	if (!h)
-		return -ENOMEM;
 
 	memset(&c, 0, sizeof(c));
 	c.max_size = UINT64_MAX;	/* the library enforces max_size */

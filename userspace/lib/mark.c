@@ -20,8 +20,14 @@
 
 #include "wsheap_priv.h"
 
-static int markable(const struct wsheap_impl *h)
+/* Can @heap take or rewind to @mark?  0 or the function's error. */
+static int markable(struct wsheap *heap, const void *mark)
 {
+	const struct wsheap_impl *h;
+
+	if (!heap || !mark)
+		return -EINVAL;
+	h = to_impl(heap);
 	if (h->rdonly)
 		return -EPERM;
 	if ((h->flags & WSHEAP_HEAP_THREADSAFE) ||
@@ -36,9 +42,7 @@ int wsheap_mark(struct wsheap *heap, struct wsheap_mark *mark)
 	uint32_t i;
 	int ret;
 
-	if (!heap || !mark)
-		return -EINVAL;
-	ret = markable(h);
+	ret = markable(heap, mark);
 	if (ret)
 		return ret;
 	memset(mark, 0, sizeof(*mark));
@@ -63,9 +67,7 @@ int wsheap_rewind(struct wsheap *heap, const struct wsheap_mark *mark)
 	uint32_t i;
 	int ret;
 
-	if (!heap || !mark)
-		return -EINVAL;
-	ret = markable(h);
+	ret = markable(heap, mark);
 	if (ret)
 		return ret;
 	/* a mark of an earlier generation, or from beyond where we are now */

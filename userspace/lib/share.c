@@ -122,13 +122,9 @@ static int import_in(struct wsheap_ctx *ctx, int fd, unsigned int flags,
 	struct wsheap_impl *h;
 	int ret;
 
-	ret = wsheap__fork_init();
+	ret = wsheap__heap_new(ctx, &h);
 	if (ret)
 		return ret;
-
-	h = wsheap__heap_new(ctx);
-	if (!h)
-		return -ENOMEM;
 
 	memset(&im, 0, sizeof(im));
 	im.fd = fd;

@@ -379,7 +379,8 @@ WSHEAP_HIDDEN void wsheap__reg_add(struct wsheap_impl *h);
 WSHEAP_HIDDEN void wsheap__reg_del(struct wsheap_impl *h);
 
 /* heap.c: a heap's life: creation, reset, statistics, end */
-WSHEAP_HIDDEN struct wsheap_impl *wsheap__heap_new(struct wsheap_ctx *ctx);
+WSHEAP_HIDDEN int wsheap__heap_new(struct wsheap_ctx *ctx,
+				   struct wsheap_impl **hp);
 WSHEAP_HIDDEN void wsheap__heap_set_span(struct wsheap_impl *h,
 					 uint64_t mmap_span);
 WSHEAP_HIDDEN void wsheap__heap_publish(struct wsheap_impl *h,

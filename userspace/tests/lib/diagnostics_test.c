@@ -42,6 +42,23 @@ static int has(const char *s, const char *part)
 	return strstr(s, part) != NULL;
 }
 
+/*
+ * WsCreateHeap fails, saying it cannot open /dev/wsheap; *@e is the
+ * WS_ERROR it filled.  0, or what the child exits with.
+ */
+static int ws_create_fails(WS_ERROR **e, WS_HEAP **wh)
+{
+	HRESULT hr;
+
+	if (WsCreateError(NULL, 0, e))
+		return 2;
+	hr = WsCreateHeap(1 << 20, 0, NULL, 0, wh, *e);
+	CHILD_EXPECT(hr == E_FAIL, last_string(*e));
+	CHILD_EXPECT(has(last_string(*e), "WsCreateHeap: cannot open /dev/wsheap"),
+		     last_string(*e));
+	return 0;
+}
+
 /* Run @fn in a child; its exit status, or -1. */
 static int in_child(int (*fn)(void))
 {
@@ -100,12 +117,9 @@ static int missing_device(void)
 	ret = wsheap_create(NULL, 100, 0, 0, &h);
 	CHILD_EXPECT(ret == -ENOENT, wsheap_strerror(ret));
 
-	if (WsCreateError(NULL, 0, &e))
-		return 2;
-	hr = WsCreateHeap(1 << 20, 0, NULL, 0, &wh, e);
-	CHILD_EXPECT(hr == E_FAIL, last_string(e));
-	CHILD_EXPECT(has(last_string(e), "WsCreateHeap: cannot open /dev/wsheap"),
-		     last_string(e));
+	ret = ws_create_fails(&e, &wh);
+	if (ret)
+		return ret;
 	CHILD_EXPECT(has(last_string(e), "modprobe wsheap"), last_string(e));
 	hr = WsheapImportHeap(0, &wh, e);
 	CHILD_EXPECT(hr == E_FAIL, last_string(e));
@@ -134,7 +148,6 @@ static int permission_denied(void)
 	struct wsheap_ctx *ctx;
 	WS_HEAP *wh;
 	WS_ERROR *e;
-	HRESULT hr;
 	int ret;
 
 	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
@@ -144,12 +157,9 @@ static int permission_denied(void)
 	CHILD_EXPECT(has(wsheap_strerror(ret), "60-wsheap.rules"),
 		     wsheap_strerror(ret));
 
-	if (WsCreateError(NULL, 0, &e))
-		return 2;
-	hr = WsCreateHeap(1 << 20, 0, NULL, 0, &wh, e);
-	CHILD_EXPECT(hr == E_FAIL, last_string(e));
-	CHILD_EXPECT(has(last_string(e), "WsCreateHeap: cannot open /dev/wsheap"),
-		     last_string(e));
+	ret = ws_create_fails(&e, &wh);
+	if (ret)
+		return ret;
 	CHILD_EXPECT(has(last_string(e), "group \"wsheap\""), last_string(e));
 	CHILD_EXPECT(has(last_string(e), "udev rule 60-wsheap.rules"),
 		     last_string(e));

@@ -60,15 +60,6 @@ static int alloc_write_verify(struct wsheap *h, WS_HEAP *wh, uint32_t who,
 	return bad;
 }
 
-static void expect_child_ok(struct __test_metadata *_metadata, pid_t pid)
-{
-	int status;
-
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child died, status %#x", status);
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child saw overwritten memory or failed");
-}
-
 static void fork_disjoint(struct __test_metadata *_metadata, unsigned int flags)
 {
 	pthread_barrier_t *b = shared_barrier(_metadata, 2);

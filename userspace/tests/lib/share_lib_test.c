@@ -21,6 +21,7 @@
 
 #include <webservices.h>
 #include "wsheap_test.h"
+#include "wsh_support.h"
 #include "samples/wsheap_sample.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -88,60 +89,18 @@ static uint64_t recv_u64(int sock)
 	return recv_all(sock, &v, sizeof(v)) ? UINT64_MAX : v;
 }
 
-/* Pass @fd with one byte of data (SCM_RIGHTS). */
+/* One descriptor with one byte, over SCM_RIGHTS (the support library). */
 static int send_fd(int sock, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m;
-	struct cmsghdr *c;
-	struct iovec iov;
-	char byte = 'F';
-
-	memset(&m, 0, sizeof(m));
-	memset(&u, 0, sizeof(u));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = u.buf;
-	m.msg_controllen = sizeof(u.buf);
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return wsh_send_fd(sock, fd, "F", 1, 0) ? -1 : 0;
 }
 
 static int recv_fd(int sock)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m;
-	struct cmsghdr *c;
-	struct iovec iov;
 	char byte;
 	int fd;
 
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = u.buf;
-	m.msg_controllen = sizeof(u.buf);
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	return wsh_recv_fd(sock, &fd, &byte, 1, 0) == 1 ? fd : -1;
 }
 
 /*
@@ -165,15 +124,6 @@ static pid_t spawn(int (*fn)(int sock, void *arg), void *arg, int *sock)
 	close(sv[1]);
 	*sock = sv[0];
 	return pid;
-}
-
-static void expect_child_ok(struct __test_metadata *_metadata, pid_t pid)
-{
-	int status;
-
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child died, status %#x", status);
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child's checks failed");
 }
 
 /* A child that opens a context of its own and imports the fd it is sent. */
@@ -1378,29 +1328,6 @@ TEST(dmabuf_to_another_process)
 	expect_child_ok(_metadata, pid);
 	close(sock);
 	ASSERT_EQ(0, wsheap_free(h));
-}
-
-static ULONG string_count(WS_ERROR *e)
-{
-	ULONG n = 0xdeadbeef;
-
-	if (WsGetErrorProperty(e, WS_ERROR_PROPERTY_STRING_COUNT, &n, sizeof(n)) != S_OK)
-		return 0xdeadbeef;
-	return n;
-}
-
-static const char *error_text(WS_ERROR *e, ULONG index)
-{
-	static char buf[1024];
-	WS_STRING s;
-	ULONG i;
-
-	if (WsGetErrorString(e, index, &s) != S_OK)
-		return "(none)";
-	for (i = 0; i < s.length && i < sizeof(buf) - 1; i++)
-		buf[i] = s.chars[i] < 128 ? (char)s.chars[i] : '?';
-	buf[i] = 0;
-	return buf;
 }
 
 static SIZE_T ws_prop(WS_HEAP *h, WS_HEAP_PROPERTY_ID id)

@@ -177,4 +177,43 @@ static inline uint32_t rnd(uint32_t *s)
 
 #define U64(x)	((uint64_t)(x))
 
+/* Reap @pid, which must have exited with 0 (its own checks passed). */
+static inline void expect_child_ok(struct __test_metadata *_metadata,
+				   pid_t pid)
+{
+	int status;
+
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child died, status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the child's checks failed");
+}
+
+#ifdef WSHEAP_WEBSERVICES_H	/* the WWSAPI suites */
+/* The number of strings in a WS_ERROR, or 0xdeadbeef if it cannot say. */
+static inline ULONG string_count(WS_ERROR *e)
+{
+	ULONG n = 0xdeadbeef;
+
+	if (WsGetErrorProperty(e, WS_ERROR_PROPERTY_STRING_COUNT, &n,
+			       sizeof(n)) != S_OK)
+		return 0xdeadbeef;
+	return n;
+}
+
+/* The error's string @index as ASCII (other code units become '?'). */
+static inline const char *error_text(WS_ERROR *e, ULONG index)
+{
+	static char buf[1024];
+	WS_STRING s;
+	ULONG i;
+
+	if (WsGetErrorString(e, index, &s) != S_OK)
+		return "(none)";
+	for (i = 0; i < s.length && i < sizeof(buf) - 1; i++)
+		buf[i] = s.chars[i] < 128 ? (char)s.chars[i] : '?';
+	buf[i] = 0;
+	return buf;
+}
+#endif
+
 #endif /* WSHEAP_TEST_H */

@@ -22,30 +22,6 @@ static SIZE_T prop(WS_HEAP *h, WS_HEAP_PROPERTY_ID id)
 #define REQUESTED(h)	prop((h), WS_HEAP_PROPERTY_REQUESTED_SIZE)
 #define ACTUAL(h)	prop((h), WS_HEAP_PROPERTY_ACTUAL_SIZE)
 
-static ULONG string_count(WS_ERROR *e)
-{
-	ULONG n = 0xdeadbeef;
-
-	if (WsGetErrorProperty(e, WS_ERROR_PROPERTY_STRING_COUNT, &n, sizeof(n)) != S_OK)
-		return 0xdeadbeef;
-	return n;
-}
-
-/* The error's string @index as ASCII (other code units become '?'). */
-static const char *error_text(WS_ERROR *e, ULONG index)
-{
-	static char buf[1024];
-	WS_STRING s;
-	ULONG i;
-
-	if (WsGetErrorString(e, index, &s) != S_OK)
-		return "(none)";
-	for (i = 0; i < s.length && i < sizeof(buf) - 1; i++)
-		buf[i] = s.chars[i] < 128 ? (char)s.chars[i] : '?';
-	buf[i] = 0;
-	return buf;
-}
-
 /* ---- types and constants ------------------------------------------------- */
 
 TEST(types_and_constants)

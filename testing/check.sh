@@ -115,9 +115,20 @@ boot_kernel() {
 	"$here/initramfs.sh" "$dir/initrd.gz" "$here/guest/plan-check.sh" \
 		"${mods[@]}" "${specs[@]}"
 	log "$label: booting $(basename "$image") in QEMU"
-	local t0=$(date +%s)
-	"$here/boot.sh" "$image" "$dir/initrd.gz" "$dir" 2400 ||
-		log "$label: QEMU exited with $?"
+	local t0=$(date +%s) attempt
+	# A TCG guest sometimes dies while booting, before the plan prints a
+	# line (an int3 Oops while the kernel patches its text on the other
+	# vCPU, in an initcall): boot once more, keeping that console log.  A
+	# guest that dies once the plan runs is a result, never retried.
+	for attempt in 1 2; do
+		"$here/boot.sh" "$image" "$dir/initrd.gz" "$dir" 2400 ||
+			log "$label: QEMU exited with $?"
+		[ -s "$dir/results.log" ] && break
+		cp "$dir/console.log" "$dir/console-boot$attempt.log"
+		log "$label: the guest died before its plan ran (attempt $attempt):"
+		grep -m1 -E 'Oops|BUG:|Kernel panic' "$dir/console.log" >&2 ||
+			tail -n 1 "$dir/console.log" >&2
+	done
 	log "$label: guest ran $(( $(date +%s) - t0 )) s"
 	python3 "$here/results.py" boot "$label" "$dir" \
 		${kunit_py:+--kunit-py "$kunit_py"}

@@ -193,7 +193,7 @@ void wl_kalloc64(void)
 		t[i] = (double)smp.ns / k.iters;
 	}
 	emit_diag("kalloc64.mutex_lock_unlock", "ns", t, (size_t)runs,
-		  "in-kernel mutex_lock + mutex_unlock of an uncontended mutex (wsheap_alloc takes the heap's mutex once per call)");
+		  "in-kernel mutex_lock + mutex_unlock of an uncontended mutex (what wsheap_alloc took once per call before its lock-free path)");
 	close(k.heap_fd);
 	raw_close(&k.raw);
 	close(k.dev);
